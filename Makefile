@@ -1,0 +1,49 @@
+# vigia: the single entry point. Each target delegates to the part that owns it.
+#
+#   make test     install what is missing, then run every test suite
+#   make run      install what is missing, build everything, run the daemon
+#   make          build the modules, the daemon and the workload binaries
+#   make images   build the three workload images
+#   make clean    remove build output
+
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all deps build modules daemon images test run install clean help
+
+all: build
+
+help:
+	@sed -n '2,9p' Makefile | sed 's/^# //'
+
+deps:
+	bash/install-deps.sh
+
+build: modules daemon
+
+modules:
+	$(MAKE) -C modulo-kernel
+
+daemon:
+	$(MAKE) -C go-daemon
+
+images:
+	bash/build-images.sh
+
+# SUITES= limits the run to some suites: make test SUITES="config go-unit".
+test: deps
+	bash/test.sh $(SUITES)
+
+run: deps build images
+	go-daemon/bin/vigia run
+
+install: build
+	$(MAKE) -C modulo-kernel install
+	$(MAKE) -C go-daemon install
+	install -D -m 0644 -b --suffix=.orig vigia.conf /etc/vigia/vigia.conf.dist
+	test -e /etc/vigia/vigia.conf || install -m 0644 vigia.conf /etc/vigia/vigia.conf
+
+clean:
+	$(MAKE) -C modulo-kernel clean
+	$(MAKE) -C go-daemon clean
+	rm -rf build
