@@ -16,6 +16,8 @@ readonly SKIP=77
 # name|command. Order: fast and local first, VM lanes last.
 readonly SUITES=(
 	"config|bats bash/tests/config.bats"
+	"shellcheck|bash/lint.sh"
+	"go-unit|cd go-daemon && go vet ./... && go test -race -count=1 ./..."
 )
 
 usage() {
