@@ -30,6 +30,7 @@ func (c *Client) Remove(ctx context.Context, id string) error {
 	if info.Config != nil && info.Config.Labels != nil {
 		ct.Labels = info.Config.Labels
 	}
+	ct = c.inScope(ct)
 	if !ct.Managed() {
 		return fmt.Errorf("remove container %s: %w", short(id), ErrNotManaged)
 	}
@@ -73,6 +74,13 @@ func forEach(ctx context.Context, ids []string, limit int, timeout time.Duration
 				return
 			}
 			defer func() { <-sem }()
+			// A panic here would end the process without the daemon's
+			// clean-up (its cron entry): turn it into this call's error.
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("container %s: panic: %v", short(id), r)
+				}
+			}()
 			opCtx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			errs[i] = fn(opCtx, id)
@@ -114,6 +122,9 @@ func (c *Client) Start(ctx context.Context, s Spec) (Container, error) {
 		return Container{}, err
 	}
 	labels := map[string]string{LabelManaged: "true", LabelClass: s.Class, LabelKind: s.Kind}
+	if c.scope != "" {
+		labels[LabelScope] = c.scope
+	}
 	cfg := &container.Config{Image: Image(s.Kind), Labels: labels}
 	host := &container.HostConfig{NetworkMode: network.NetworkNone}
 	created, err := c.api.ContainerCreate(ctx, cfg, host, nil, nil, name)
@@ -137,4 +148,15 @@ func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
 
 func isRemovalInProgress(err error) bool {
 	return cerrdefs.IsConflict(err)
+}
+
+// ImageExists reports whether the image is on the host.
+func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
+	if _, err := c.api.ImageInspect(ctx, ref); err != nil {
+		if isNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("inspect image %s: %w", ref, classify(err))
+	}
+	return true, nil
 }

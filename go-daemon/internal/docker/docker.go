@@ -30,6 +30,7 @@ const (
 	LabelClass   = "io.vigia.class"
 	LabelKind    = "io.vigia.kind"
 	LabelRole    = "io.vigia.role"
+	LabelScope   = "io.vigia.scope"
 	RoleGrafana  = "grafana"
 )
 
@@ -52,6 +53,10 @@ type Container struct {
 	Pid     int    // main process in the host PID namespace; 0 when not running
 	Created time.Time
 	Labels  map[string]string
+
+	// outOfScope is set by a scoped Client for vigia containers of another
+	// scope: they are treated as foreign.
+	outOfScope bool
 }
 
 // Running reports whether the container's process is alive.
@@ -59,7 +64,7 @@ func (c Container) Running() bool { return c.State == "running" }
 
 // Managed reports whether vigia created the container (and may act on it).
 func (c Container) Managed() bool {
-	return c.Labels[LabelManaged] == "true" && !c.Grafana()
+	return c.Labels[LabelManaged] == "true" && !c.Grafana() && !c.outOfScope
 }
 
 // Grafana reports whether the container is vigia's Grafana, never touched.
@@ -75,17 +80,28 @@ func (c Container) Kind() string { return c.Labels[LabelKind] }
 type Client struct {
 	api         *client.Client
 	stopTimeout time.Duration
+	scope       string
 }
 
 // New returns a client configured from the environment (DOCKER_HOST ...) that
 // negotiates the API version with the engine on first use. It does not
 // connect: call Ping to check the engine is there.
-func New() (*Client, error) {
+//
+// A non-empty scope limits vigia to the containers labelled
+// io.vigia.scope=<scope>: other vigia containers count as foreign, and the
+// containers Start creates carry the label.
+func New(scope string) (*Client, error) {
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("create docker client: %w", err)
 	}
-	return &Client{api: api, stopTimeout: 5 * time.Second}, nil
+	return &Client{api: api, stopTimeout: 5 * time.Second, scope: scope}, nil
+}
+
+// inScope applies the client's scope to a container read from the engine.
+func (c *Client) inScope(ct Container) Container {
+	ct.outOfScope = c.scope != "" && ct.Labels[LabelScope] != c.scope
+	return ct
 }
 
 // Close releases the client's idle connections.

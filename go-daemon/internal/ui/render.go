@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"vigia/internal/store"
+)
+
+// JSON writes v indented, for --json.
+func JSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// WriteStatus writes the status view as a table.
+func WriteStatus(w io.Writer, st Status) error {
+	fmt.Fprintf(w, "%s  sensor %s  memory %s used of %s (%.1f%%)\n",
+		st.Time.Local().Format(time.DateTime), st.Sensor, kb(st.Memory.UsedKB),
+		kb(st.Memory.TotalKB), st.Memory.UsedPct)
+	fmt.Fprintf(w, "vigia containers: low %d/%d  high %d/%d (after the plan)\n\n",
+		st.LowRunning, st.KeepLow, st.HighRunning, st.KeepHigh)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCLASS\tKIND\tCPU%\tMEM%\tRSS\tIO/s\tPOLICY\tSCORE\tREASON")
+	for _, r := range st.Containers {
+		io := "-"
+		if r.IOBytesPerSec != nil {
+			io = kb(uint64(*r.IOBytesPerSec/1024)) + "/s"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%s\n",
+			short(r.ID), dash(r.Name), r.Class, dash(r.Kind), fmtPct(r.CPUPct), r.MemPct,
+			kb(r.RssKB), io, r.Action, r.Score, r.Reason)
+	}
+	for _, s := range st.Start {
+		fmt.Fprintf(tw, "-\t(new)\t%s\t%s\t-\t-\t-\t-\tstart\t-\t%s\n", s.Class, s.Kind, s.Reason)
+	}
+	if len(st.Containers) == 0 && len(st.Start) == 0 {
+		fmt.Fprintln(tw, "(no container running)")
+	}
+	return tw.Flush()
+}
+
+// WriteEvents writes recent actions, newest first.
+func WriteEvents(w io.Writer, actions []store.Action) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tACTION\tID\tNAME\tCLASS\tSCORE\tCPU%\tRSS\tRESULT\tREASON")
+	for _, a := range actions {
+		result := "ok"
+		switch {
+		case a.DryRun:
+			result = "dry-run"
+		case !a.OK:
+			result = "failed: " + a.Error
+		}
+		score := "-"
+		if a.Score != nil {
+			score = fmt.Sprintf("%.1f", *a.Score)
+		}
+		rss := "-"
+		if a.RssKB != nil {
+			rss = kb(*a.RssKB)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			a.Time.Local().Format(time.DateTime), a.Action, dash(short(a.ContainerID)),
+			dash(a.Name), a.Class, score, fmtPct(a.CPUPct), rss, result, a.Reason)
+	}
+	if len(actions) == 0 {
+		fmt.Fprintln(tw, "(no action recorded yet)")
+	}
+	return tw.Flush()
+}
+
+func kb(v uint64) string {
+	switch {
+	case v >= 1<<20:
+		return fmt.Sprintf("%.1fG", float64(v)/(1<<20))
+	case v >= 1<<10:
+		return fmt.Sprintf("%.1fM", float64(v)/(1<<10))
+	}
+	return fmt.Sprintf("%dK", v)
+}
+
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
