@@ -18,6 +18,7 @@ readonly SUITES=(
 	"config|bats bash/tests/config.bats"
 	"shellcheck|bash/lint.sh"
 	"go-unit|cd go-daemon && go vet ./... && go test -race -count=1 ./..."
+	"dashboards|dashboard/check.sh"
 )
 
 usage() {
