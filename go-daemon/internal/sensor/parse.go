@@ -1,8 +1,13 @@
 package sensor
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
+	"strings"
 )
 
 // Errors Parse wraps, for errors.Is.
@@ -15,10 +20,76 @@ var (
 
 // Parse decodes one snapshot strictly: see the package documentation.
 func Parse(data []byte) (*Snapshot, error) {
-	return nil, fmt.Errorf("parse snapshot: %w", errors.New("not implemented yet"))
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, ErrEmpty
+	}
+	var w wireSnapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return nil, decodeError(data, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the end of the object", ErrInvalid)
+	}
+	return w.snapshot()
 }
 
 // ParseKind is Parse that also requires the given kind.
 func ParseKind(data []byte, want Kind) (*Snapshot, error) {
-	return nil, fmt.Errorf("parse %s: %w", want, errors.New("not implemented yet"))
+	s, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind != want {
+		return nil, fmt.Errorf("%w: kind is %q, want %q", ErrInvalid, s.Kind, want)
+	}
+	return s, nil
+}
+
+// decodeError explains a failed decode. Another schema_version is reported
+// as such even when the new schema's fields are what the decoder tripped on.
+func decodeError(data []byte, err error) error {
+	var v struct {
+		SchemaVersion json.RawMessage `json:"schema_version"`
+	}
+	if json.Unmarshal(data, &v) == nil && v.SchemaVersion != nil &&
+		string(v.SchemaVersion) != "1" {
+		return fmt.Errorf("%w: %s, want %d", ErrSchemaVersion, v.SchemaVersion, SchemaVersion)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: the input ends inside the document (%d bytes)", ErrTruncated, len(data))
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		t := typeErr.Type
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		return fmt.Errorf("%w: %s: a JSON %s is not a valid %s", ErrInvalid,
+			typeErr.Field, typeErr.Value, typeName(t.Kind().String()))
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Errorf("%w: JSON syntax at byte %d: %v", ErrInvalid, syntaxErr.Offset, err)
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	return fmt.Errorf("%w: %s", ErrInvalid, msg)
+}
+
+// typeName says what JSON value a Go kind wanted, in the schema's words.
+func typeName(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "uint"):
+		return "non-negative integer"
+	case strings.HasPrefix(kind, "int"):
+		return "integer"
+	case strings.HasPrefix(kind, "float"):
+		return "number"
+	case kind == "slice":
+		return "array"
+	case kind == "struct":
+		return "object"
+	}
+	return kind
 }
