@@ -109,28 +109,21 @@ func (t *Tracker) containers(s *Snapshot) []ContainerUsage {
 		procs:      make(map[procKey]mark, len(s.Processes)),
 		containers: make(map[string]bool, len(s.Containers)),
 	}
-	out := make([]ContainerUsage, 0, len(s.Containers))
+	sums := make([]Container, 0, len(s.Containers))
 	index := make(map[string]int, len(s.Containers))
 	for _, c := range s.Containers {
-		index[c.ID] = len(out)
-		out = append(out, ContainerUsage{ID: c.ID, Runtime: c.Runtime})
+		index[c.ID] = len(sums)
+		sums = append(sums, Container{ID: c.ID, Runtime: c.Runtime})
 		next.containers[c.ID] = true
 	}
-	cpu := make([]uint64, len(out))
-	io := make([]uint64, len(out))
+	cpu := make([]uint64, len(sums))
+	io := make([]uint64, len(sums))
 	for _, p := range s.Processes {
 		i, ok := index[p.ContainerID]
 		if !ok {
 			continue // Parse refuses this; a hand-made snapshot may not
 		}
-		c := &out[i]
-		c.Processes++
-		c.VszKB += p.VszKB
-		c.RssKB += p.RssKB
-		c.CPULifetimePct += p.CPUPct
-		c.CPUTimeNS += p.CPUTimeNS
-		c.IOReadBytes += p.IOReadBytes
-		c.IOWriteBytes += p.IOWriteBytes
+		sums[i].add(p)
 		key := procKey{p.PID, p.StartTimeNS}
 		m := mark{cpuNS: p.CPUTimeNS, ioBytes: p.IOReadBytes + p.IOWriteBytes}
 		next.procs[key] = m
@@ -141,11 +134,15 @@ func (t *Tracker) containers(s *Snapshot) []ContainerUsage {
 		}
 	}
 	mains := mainPIDs(s.Processes)
-	for i := range out {
+	out := make([]ContainerUsage, len(sums))
+	for i, sum := range sums {
 		c := &out[i]
-		c.PID = mains[c.ID]
-		c.MemPct = percent(c.RssKB, s.Memory.TotalKB)
-		c.CPULifetimePct = round2(c.CPULifetimePct)
+		*c = ContainerUsage{
+			ID: sum.ID, Runtime: sum.Runtime, PID: mains[sum.ID], Processes: sum.Processes,
+			VszKB: sum.VszKB, RssKB: sum.RssKB, MemPct: percent(sum.RssKB, s.Memory.TotalKB),
+			CPULifetimePct: round2(sum.CPUPct), CPUTimeNS: sum.CPUTimeNS,
+			IOReadBytes: sum.IOReadBytes, IOWriteBytes: sum.IOWriteBytes,
+		}
 		if prev != nil && prev.containers[c.ID] {
 			c.CPUPct = ptr(round2(float64(cpu[i]) / elapsed * 100))
 			c.IOBytesPerSec = ptr(round2(float64(io[i]) / (elapsed / 1e9)))

@@ -94,3 +94,15 @@ type Container struct {
 	IOReadBytes  uint64  `json:"io_read_bytes"`
 	IOWriteBytes uint64  `json:"io_write_bytes"`
 }
+
+// add counts process p into the sums of c; MemPct is left to the caller,
+// which knows the host's memory.
+func (c *Container) add(p Process) {
+	c.Processes++
+	c.VszKB += p.VszKB
+	c.RssKB += p.RssKB
+	c.CPUPct += p.CPUPct
+	c.CPUTimeNS += p.CPUTimeNS
+	c.IOReadBytes += p.IOReadBytes
+	c.IOWriteBytes += p.IOWriteBytes
+}

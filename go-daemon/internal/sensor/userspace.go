@@ -344,18 +344,12 @@ func containerSums(ps []Process, rts map[string]Runtime, mem Memory) []Container
 			c = &Container{ID: p.ContainerID, Runtime: rts[p.ContainerID]}
 			byID[p.ContainerID] = c
 		}
-		c.Processes++
-		c.VszKB += p.VszKB
-		c.RssKB += p.RssKB
-		c.CPUPct += p.CPUPct
-		c.CPUTimeNS += p.CPUTimeNS
-		c.IOReadBytes += p.IOReadBytes
-		c.IOWriteBytes += p.IOWriteBytes
+		c.add(p)
 	}
 	out := make([]Container, 0, len(byID))
 	for _, c := range byID {
 		c.MemPct = percent(c.RssKB, mem.TotalKB)
-		c.CPUPct = float64(int64(c.CPUPct*100+0.5)) / 100
+		c.CPUPct = round2(c.CPUPct)
 		out = append(out, *c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
