@@ -3,8 +3,10 @@ package dashcheck
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,19 +144,48 @@ var (
 	spikeOutside = 90  // 12:30
 )
 
-// seed writes the simulated history and returns the database path and the sim.
+// seeded is the simulated history, written once for the tests that only read
+// it (under -race, writing it takes seconds).
+var seeded struct {
+	once sync.Once
+	dir  string
+	path string
+	sim  *sim
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if seeded.dir != "" {
+		os.RemoveAll(seeded.dir)
+	}
+	os.Exit(code)
+}
+
+// seed returns the path of the simulated history's database and the sim that
+// wrote it. Callers must not write to it.
 func seed(t *testing.T) (string, *sim) {
 	t.Helper()
-	s := newSim(simStart, 42)
-	s.spikes[spikeInside] = 3 << 20  // 3 GiB
-	s.spikes[spikeOutside] = 5 << 20 // 5 GiB
-	ticks := make([]*store.Tick, 0, simTicks)
-	for i := 0; i < simTicks; i++ {
-		ticks = append(ticks, s.tick(i))
+	seeded.once.Do(func() {
+		dir, err := os.MkdirTemp("", "dashcheck-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeded.dir = dir
+		s := newSim(simStart, 42)
+		s.spikes[spikeInside] = 3 << 20  // 3 GiB
+		s.spikes[spikeOutside] = 5 << 20 // 5 GiB
+		ticks := make([]*store.Tick, 0, simTicks)
+		for i := 0; i < simTicks; i++ {
+			ticks = append(ticks, s.tick(i))
+		}
+		path := filepath.Join(dir, "vigia.db")
+		writeTicks(t, path, ticks)
+		seeded.path, seeded.sim = path, s
+	})
+	if seeded.path == "" {
+		t.Fatal("the simulated history could not be written (see the first failure)")
 	}
-	path := filepath.Join(t.TempDir(), "vigia.db")
-	writeTicks(t, path, ticks)
-	return path, s
+	return seeded.path, seeded.sim
 }
 
 // TestPanelsAgainstStore runs every target of every dashboard, expanded as the

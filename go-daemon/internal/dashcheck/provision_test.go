@@ -211,6 +211,14 @@ func TestComposeFile(t *testing.T) {
 	if m, ok := mounts[dbMount]; !ok || m.Source != "/var/lib/vigia" || m.Type != types.VolumeTypeBind {
 		t.Errorf("database mount %+v: want the directory /var/lib/vigia bound at %s", m, dbMount)
 	}
+	home, ok := strings.CutPrefix(env("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"), provisioningMount+"/")
+	if !ok {
+		t.Errorf("home dashboard %q is not under %s", home, provisioningMount)
+	} else if d, err := LoadFile(filepath.Join(dashDir, "provisioning", home)); err != nil {
+		t.Errorf("home dashboard: %v", err)
+	} else if d.UID != "vigia-containers" {
+		t.Errorf("home dashboard is %s, want vigia-containers", d.UID)
+	}
 	if env("VIGIA_DB_NAME") != "vigia.db" {
 		t.Errorf("VIGIA_DB_NAME=%q, want the default vigia.db", env("VIGIA_DB_NAME"))
 	}
