@@ -33,6 +33,7 @@ import (
 	"vigia/internal/cron"
 	"vigia/internal/docker"
 	"vigia/internal/policy"
+	"vigia/internal/sensor"
 	"vigia/internal/store"
 )
 
@@ -40,8 +41,12 @@ import (
 type Options struct {
 	Config *config.Config
 	Log    *slog.Logger
-	// Scope limits the daemon to containers labelled io.vigia.scope=Scope.
-	Scope string
+	// Instance limits the daemon to containers labelled
+	// io.vigia.instance=Instance; empty: every vigia container.
+	Instance string
+	// Source, when set, replaces the sensor choice (kernel modules or the
+	// userspace fallback); for tests.
+	Source sensor.Source
 }
 
 // Run starts the daemon and blocks until ctx is done or start-up fails.
@@ -71,7 +76,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer closeDB(db, log) // deferred first, so it runs last
 	log.Info("database ready", "path", cfg.DB)
 
-	eng, err := docker.New(o.Scope)
+	eng, err := docker.New(o.Instance)
 	if err != nil {
 		return err
 	}
@@ -83,9 +88,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		log.Warn("going on without grafana", "err", err)
 	}
 
-	src, sensorName, err := ChooseSensor(ctx, cfg, log, LoadModules)
-	if err != nil {
-		return err
+	src, sensorName := o.Source, "test"
+	if src == nil {
+		src, sensorName, err = ChooseSensor(ctx, cfg, log, LoadModules)
+		if err != nil {
+			return err
+		}
 	}
 
 	if err := installCron(cfg, log); err != nil {
@@ -103,7 +111,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	log.Info("watching", "interval", cfg.Interval.String(), "keep_low", cfg.KeepLow,
 		"keep_high", cfg.KeepHigh, "dry_run", cfg.DryRun, "sensor", sensorName,
-		"scope", o.Scope)
+		"instance", o.Instance)
 	loop.Run(ctx)
 	log.Info("stopping", "cause", context.Cause(ctx))
 	return nil

@@ -30,7 +30,7 @@ func (c *Client) Remove(ctx context.Context, id string) error {
 	if info.Config != nil && info.Config.Labels != nil {
 		ct.Labels = info.Config.Labels
 	}
-	ct = c.inScope(ct)
+	ct = c.inInstance(ct)
 	if !ct.Managed() {
 		return fmt.Errorf("remove container %s: %w", short(id), ErrNotManaged)
 	}
@@ -122,8 +122,8 @@ func (c *Client) Start(ctx context.Context, s Spec) (Container, error) {
 		return Container{}, err
 	}
 	labels := map[string]string{LabelManaged: "true", LabelClass: s.Class, LabelKind: s.Kind}
-	if c.scope != "" {
-		labels[LabelScope] = c.scope
+	if c.instance != "" {
+		labels[LabelInstance] = c.instance
 	}
 	cfg := &container.Config{Image: Image(s.Kind), Labels: labels}
 	host := &container.HostConfig{NetworkMode: network.NetworkNone}

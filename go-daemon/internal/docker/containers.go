@@ -27,7 +27,7 @@ func (c *Client) List(ctx context.Context) ([]Container, error) {
 	}
 	out := make([]Container, 0, len(summaries))
 	for _, s := range summaries {
-		out = append(out, c.inScope(fromSummary(s)))
+		out = append(out, c.inInstance(fromSummary(s)))
 	}
 	if err := c.fillPids(ctx, out); err != nil {
 		return nil, err

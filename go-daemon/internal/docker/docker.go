@@ -26,12 +26,12 @@ import (
 
 // The labels of the vigia contract (see the repository's README).
 const (
-	LabelManaged = "io.vigia.managed"
-	LabelClass   = "io.vigia.class"
-	LabelKind    = "io.vigia.kind"
-	LabelRole    = "io.vigia.role"
-	LabelScope   = "io.vigia.scope"
-	RoleGrafana  = "grafana"
+	LabelManaged  = "io.vigia.managed"
+	LabelClass    = "io.vigia.class"
+	LabelKind     = "io.vigia.kind"
+	LabelRole     = "io.vigia.role"
+	LabelInstance = "io.vigia.instance"
+	RoleGrafana   = "grafana"
 )
 
 var (
@@ -54,9 +54,9 @@ type Container struct {
 	Created time.Time
 	Labels  map[string]string
 
-	// outOfScope is set by a scoped Client for vigia containers of another
-	// scope: they are treated as foreign.
-	outOfScope bool
+	// otherInstance is set by a Client limited to one instance for vigia
+	// containers of another: they are treated as foreign.
+	otherInstance bool
 }
 
 // Running reports whether the container's process is alive.
@@ -64,7 +64,7 @@ func (c Container) Running() bool { return c.State == "running" }
 
 // Managed reports whether vigia created the container (and may act on it).
 func (c Container) Managed() bool {
-	return c.Labels[LabelManaged] == "true" && !c.Grafana() && !c.outOfScope
+	return c.Labels[LabelManaged] == "true" && !c.Grafana() && !c.otherInstance
 }
 
 // Grafana reports whether the container is vigia's Grafana, never touched.
@@ -80,27 +80,27 @@ func (c Container) Kind() string { return c.Labels[LabelKind] }
 type Client struct {
 	api         *client.Client
 	stopTimeout time.Duration
-	scope       string
+	instance    string
 }
 
 // New returns a client configured from the environment (DOCKER_HOST ...) that
 // negotiates the API version with the engine on first use. It does not
 // connect: call Ping to check the engine is there.
 //
-// A non-empty scope limits vigia to the containers labelled
-// io.vigia.scope=<scope>: other vigia containers count as foreign, and the
+// A non-empty instance limits vigia to the containers labelled
+// io.vigia.instance=<instance>: other vigia containers count as foreign, and the
 // containers Start creates carry the label.
-func New(scope string) (*Client, error) {
+func New(instance string) (*Client, error) {
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("create docker client: %w", err)
 	}
-	return &Client{api: api, stopTimeout: 5 * time.Second, scope: scope}, nil
+	return &Client{api: api, stopTimeout: 5 * time.Second, instance: instance}, nil
 }
 
-// inScope applies the client's scope to a container read from the engine.
-func (c *Client) inScope(ct Container) Container {
-	ct.outOfScope = c.scope != "" && ct.Labels[LabelScope] != c.scope
+// inInstance applies the client's instance to a container read from the engine.
+func (c *Client) inInstance(ct Container) Container {
+	ct.otherInstance = c.instance != "" && ct.Labels[LabelInstance] != c.instance
 	return ct
 }
 

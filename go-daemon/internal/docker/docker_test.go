@@ -12,25 +12,25 @@ import (
 
 func TestManaged(t *testing.T) {
 	tests := []struct {
-		name   string
-		labels map[string]string
-		scope  string
-		want   bool
+		name     string
+		labels   map[string]string
+		instance string
+		want     bool
 	}{
 		{"vigia low", map[string]string{LabelManaged: "true", LabelClass: "low"}, "", true},
 		{"no labels", nil, "", false},
 		{"managed false", map[string]string{LabelManaged: "false"}, "", false},
 		{"managed yes", map[string]string{LabelManaged: "yes"}, "", false},
 		{"grafana", map[string]string{LabelManaged: "true", LabelRole: RoleGrafana}, "", false},
-		{"in scope", map[string]string{LabelManaged: "true", LabelScope: "t1"}, "t1", true},
-		{"other scope", map[string]string{LabelManaged: "true", LabelScope: "t2"}, "t1", false},
-		{"unscoped under scope", map[string]string{LabelManaged: "true"}, "t1", false},
-		{"scoped without scope", map[string]string{LabelManaged: "true", LabelScope: "t2"}, "", true},
+		{"same instance", map[string]string{LabelManaged: "true", LabelInstance: "t1"}, "t1", true},
+		{"other instance", map[string]string{LabelManaged: "true", LabelInstance: "t2"}, "t1", false},
+		{"no label, instance set", map[string]string{LabelManaged: "true"}, "t1", false},
+		{"label, no instance set", map[string]string{LabelManaged: "true", LabelInstance: "t2"}, "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &Client{scope: tc.scope}
-			ct := c.inScope(Container{Labels: tc.labels})
+			c := &Client{instance: tc.instance}
+			ct := c.inInstance(Container{Labels: tc.labels})
 			if got := ct.Managed(); got != tc.want {
 				t.Errorf("Managed() = %v, want %v", got, tc.want)
 			}

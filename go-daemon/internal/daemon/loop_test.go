@@ -1,0 +1,283 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"vigia/internal/docker"
+	"vigia/internal/policy"
+	"vigia/internal/store"
+)
+
+func newLoop(h *fakeHost, st *fakeStore) *Loop {
+	return &Loop{Source: h, SensorName: "userspace", Engine: h, Store: st,
+		Targets: policy.Targets{KeepLow: 3, KeepHigh: 2}, Interval: 20 * time.Second,
+		Retention: time.Hour, Now: func() time.Time { return h.clock }}
+}
+
+// census counts the host's running vigia containers per class and checks that
+// the others are all still there.
+func census(t *testing.T, h *fakeHost, others []string) (low, high int) {
+	t.Helper()
+	list, _ := h.List(context.Background())
+	low, high = running(list)
+	present := map[string]bool{}
+	for _, ct := range list {
+		present[ct.ID] = true
+	}
+	for _, id := range others {
+		if !present[id] {
+			t.Errorf("container %s that vigia must not touch is gone", id[:12])
+		}
+	}
+	return low, high
+}
+
+// populate runs low and high vigia containers (heavier as i grows), a Grafana
+// and two foreign containers, one of them labelled managed=false; it returns
+// the ids vigia must never touch.
+func populate(h *fakeHost, lows, highs int) []string {
+	for i := range lows {
+		h.add(fmt.Sprintf("vigia-low-%d", i), uint64(i)*1e7, 1000+uint64(i)*100, vigia("low", "low")...)
+	}
+	for i := range highs {
+		kind := []string{"ram", "cpu"}[i%2]
+		h.add(fmt.Sprintf("vigia-%s-%d", kind, i), uint64(i)*2e8, 50000+uint64(i)*10000,
+			vigia("high", kind)...)
+	}
+	return []string{
+		h.add("grafana", 5e8, 200000, docker.LabelRole+"=grafana", docker.LabelManaged+"=true"),
+		h.add("postgres", 1e9, 900000),
+		h.add("lookalike", 1e9, 900000, docker.LabelManaged+"=false", docker.LabelClass+"=high"),
+	}
+}
+
+func TestTickHoldsTargets(t *testing.T) {
+	tests := []struct {
+		lows, highs           int
+		wantRemove, wantStart int
+	}{
+		{5, 4, 4, 0},
+		{0, 0, 0, 5},
+		{3, 2, 0, 0},
+		{1, 6, 4, 2},
+		{12, 0, 9, 2},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%dlow-%dhigh", tc.lows, tc.highs), func(t *testing.T) {
+			h, st := newFakeHost(), &fakeStore{}
+			others := populate(h, tc.lows, tc.highs)
+			l := newLoop(h, st)
+			tick := l.Tick(context.Background())
+			if tick.Error != "" {
+				t.Fatalf("tick error: %s", tick.Error)
+			}
+			low, high := census(t, h, others)
+			if low != 3 || high != 2 {
+				t.Errorf("after the tick: %d low, %d high running; want 3 and 2", low, high)
+			}
+			if tick.LowRunning != 3 || tick.HighRunning != 2 {
+				t.Errorf("tick recorded %d low, %d high; want 3 and 2", tick.LowRunning, tick.HighRunning)
+			}
+			if tick.Removed != tc.wantRemove || tick.Started != tc.wantStart {
+				t.Errorf("removed %d, started %d; want %d and %d",
+					tick.Removed, tick.Started, tc.wantRemove, tc.wantStart)
+			}
+			if len(tick.Actions) != tc.wantRemove+tc.wantStart {
+				t.Errorf("%d actions recorded, want %d", len(tick.Actions), tc.wantRemove+tc.wantStart)
+			}
+			for _, a := range tick.Actions {
+				if !a.OK || a.Reason == "" || a.ContainerID == "" || a.DryRun {
+					t.Errorf("action %+v: want ok, a reason, an id, not dry-run", a)
+				}
+				if a.Action == "remove" && a.Score == nil {
+					t.Errorf("remove of %s without its score", a.Name)
+				}
+			}
+			if len(st.ticks) != 1 || tick.Memory == nil || len(tick.Processes) == 0 {
+				t.Errorf("tick not recorded with memory and processes: %d ticks", len(st.ticks))
+			}
+			// A second tick on a stable host does nothing.
+			tick = l.Tick(context.Background())
+			if tick.Removed+tick.Started != 0 {
+				t.Errorf("second tick removed %d, started %d; want nothing", tick.Removed, tick.Started)
+			}
+		})
+	}
+}
+
+func TestTickRemovesHeaviestFirst(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 5, 2)
+	l := newLoop(h, st)
+	l.Tick(context.Background()) // first sample: CPU rates unknown
+	// The two heaviest low ones are vigia-low-3 and vigia-low-4.
+	tick := st.ticks[0]
+	got := map[string]bool{}
+	for _, a := range tick.Actions {
+		got[a.Name] = true
+	}
+	if !got["vigia-low-3"] || !got["vigia-low-4"] || len(got) != 2 {
+		t.Errorf("removed %v, want vigia-low-3 and vigia-low-4", got)
+	}
+}
+
+func TestTickSensorErrorDecidesNothing(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 6, 0)
+	h.readErr = errors.New("read /proc/continfo_so1_x: truncated snapshot")
+	l := newLoop(h, st)
+	tick := l.Tick(context.Background())
+	if tick.Error == "" || h.calls != 0 || len(tick.Actions) != 0 {
+		t.Fatalf("error %q, %d docker actions, %d recorded; want an error and nothing done",
+			tick.Error, h.calls, len(tick.Actions))
+	}
+	if tick.LowRunning != 6 || len(st.ticks) != 1 || tick.Memory != nil {
+		t.Errorf("tick: low %d (want 6), recorded %d (want 1), memory %v (want none)",
+			tick.LowRunning, len(st.ticks), tick.Memory)
+	}
+}
+
+func TestTickDockerDownThenBack(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 4, 2)
+	l := newLoop(h, st)
+	l.Tick(context.Background())
+	h.add("vigia-low-late", 0, 1000, vigia("low", "low")...)
+	h.down = true
+	tick := l.Tick(context.Background())
+	if tick.Error == "" || tick.Removed != 0 || len(tick.Containers) == 0 {
+		t.Fatalf("docker down: error %q, removed %d, %d samples; want an error, no action, samples",
+			tick.Error, tick.Removed, len(tick.Containers))
+	}
+	for _, c := range tick.Containers {
+		if c.Name == "" && c.Class != "foreign" {
+			t.Errorf("sample %s lost its name while docker was down", c.ContainerID[:12])
+		}
+	}
+	h.down = false
+	tick = l.Tick(context.Background())
+	if tick.Error != "" || tick.Removed != 1 {
+		t.Fatalf("docker back: error %q, removed %d; want no error and 1 removal", tick.Error, tick.Removed)
+	}
+}
+
+func TestTickDryRunActsOnNothing(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 5, 0)
+	l := newLoop(h, st)
+	l.DryRun = true
+	tick := l.Tick(context.Background())
+	if h.calls != 0 {
+		t.Fatalf("dry run called docker %d times", h.calls)
+	}
+	if len(tick.Actions) != 4 || tick.Removed != 0 || tick.Started != 0 {
+		t.Fatalf("dry run: %d actions (want 2 removes + 2 starts), removed %d, started %d",
+			len(tick.Actions), tick.Removed, tick.Started)
+	}
+	for _, a := range tick.Actions {
+		if !a.DryRun {
+			t.Errorf("action %s %s not marked dry-run", a.Action, a.Name)
+		}
+	}
+	if tick.LowRunning != 5 || tick.HighRunning != 0 {
+		t.Errorf("dry run recorded %d low, %d high; want what runs: 5, 0", tick.LowRunning, tick.HighRunning)
+	}
+}
+
+func TestTickRemoveFailureIsRecorded(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 4, 2)
+	heaviest := hexID(4) // vigia-low-3
+	h.removeErr[heaviest] = errRefused
+	l := newLoop(h, st)
+	tick := l.Tick(context.Background())
+	if len(tick.Actions) != 1 || tick.Actions[0].OK || tick.Actions[0].Error == "" {
+		t.Fatalf("actions %+v: want one failed removal with its error", tick.Actions)
+	}
+	if tick.Removed != 0 || tick.LowRunning != 4 {
+		t.Errorf("removed %d, low %d; want 0 and 4", tick.Removed, tick.LowRunning)
+	}
+	delete(h.removeErr, heaviest)
+	if tick = l.Tick(context.Background()); tick.Removed != 1 {
+		t.Errorf("next tick removed %d, want the retry to remove 1", tick.Removed)
+	}
+}
+
+// TestStartedIsNotJudgedAgain: a container the daemon started counts as
+// running until the sensor has sampled it, so the class is not filled twice.
+func TestStartedIsNotJudgedAgain(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 2, 2)
+	h.hideNew = true
+	l := newLoop(h, st)
+	if tick := l.Tick(context.Background()); tick.Started != 1 {
+		t.Fatalf("started %d, want 1", tick.Started)
+	}
+	if tick := l.Tick(context.Background()); tick.Started != 0 || tick.Removed != 0 {
+		t.Fatalf("second tick started %d, removed %d; want nothing while the new one is unsampled",
+			tick.Started, tick.Removed)
+	}
+	if len(h.started) != 1 {
+		t.Fatalf("docker started %d containers, want 1", len(h.started))
+	}
+}
+
+// TestFiftyExtrasWithinOneTick: removals run concurrently, bounded, and 50
+// extras that take 300 ms each to stop finish well inside one interval.
+func TestFiftyExtrasWithinOneTick(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 53, 2)
+	h.removeDelay = 300 * time.Millisecond
+	l := newLoop(h, st)
+	l.Now = time.Now
+	start := time.Now()
+	tick := l.Tick(context.Background())
+	elapsed := time.Since(start)
+	if tick.Removed != 50 {
+		t.Fatalf("removed %d, want 50", tick.Removed)
+	}
+	if elapsed > 5*time.Second {
+		t.Errorf("50 removals took %v, want well under the 20 s interval", elapsed)
+	}
+	if h.maxInFlight > DefaultRemoveLimit || h.maxInFlight < 2 {
+		t.Errorf("%d removals in flight at most, want 2..%d", h.maxInFlight, DefaultRemoveLimit)
+	}
+}
+
+func TestStoreFailureKeepsTicking(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{err: fmt.Errorf("write tick: %w", store.ErrLocked)}
+	populate(h, 4, 2)
+	l := newLoop(h, st)
+	if tick := l.Tick(context.Background()); tick.Removed != 1 {
+		t.Fatalf("removed %d, want 1 even though the store refused", tick.Removed)
+	}
+	st.err = nil
+	l.Tick(context.Background())
+	if len(st.ticks) != 1 {
+		t.Fatalf("%d ticks recorded after the store came back, want 1", len(st.ticks))
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	l := newLoop(h, st)
+	l.Interval = 10 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.ticks) < 2 {
+		t.Errorf("%d ticks in 100 ms at a 10 ms interval, want several", len(st.ticks))
+	}
+}
