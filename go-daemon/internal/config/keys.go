@@ -1,6 +1,10 @@
 package config
 
-import "flag"
+import (
+	"flag"
+	"fmt"
+	"strings"
+)
 
 // Key documents one setting: its name in vigia.conf and the environment, its
 // daemon flag, its shipped default and what it means.
@@ -16,12 +20,12 @@ type Key struct {
 var Keys = []Key{
 	{"VIGIA_ID", "sensor.id", "vigia", "<ID> of /proc/continfo_so1_<ID> and /proc/sysinfo_so1_<ID>"},
 	{"VIGIA_PROC_MODE", "sensor.proc-mode", "0400", "permission bits of both /proc files (octal)"},
-	{"VIGIA_SENSOR_FALLBACK", "sensor.fallback", "false", "use the userspace sensor when the modules cannot load"},
+	{"VIGIA_SENSOR_FALLBACK", "sensor.fallback", "false", "allow the /proc/<pid> sensor without the modules"},
 	{"VIGIA_DB", "store.db", "/var/lib/vigia/vigia.db", "SQLite database file"},
 	{"VIGIA_RETENTION", "store.retention", "168h", "how long samples and actions are kept"},
 	{"VIGIA_LOG_DIR", "log.dir", "/var/log/vigia", "directory of the logs"},
 	{"VIGIA_CRON_FILE", "cron.file", "/etc/cron.d/vigia", "the cron entry installed at start-up"},
-	{"VIGIA_CRON_SCHEDULE", "cron.schedule", "* * * * *", "when cron runs the generator (five fields)"},
+	{"VIGIA_CRON_SCHEDULE", "cron.schedule", "* * * * *", "when cron runs the generator"},
 	{"VIGIA_BATCH", "generator.batch", "10", "containers each generator run starts"},
 	{"VIGIA_INTERVAL", "daemon.interval", "20s", "time between two decisions"},
 	{"VIGIA_KEEP_LOW", "policy.keep-low", "3", "vigia containers of class low to keep running"},
@@ -37,17 +41,32 @@ const RootFlag = "root"
 // Flags holds the command-line flags of every key, registered on one FlagSet.
 type Flags struct {
 	fs   *flag.FlagSet
-	vals map[string]*string
+	vals map[string]*value
 	root *string
 }
 
-// AddFlags registers one string flag per key, plus --root, on fs.
+// value is a flag's text, kept as given so Load validates it like any other
+// layer. A key whose default is true or false is a boolean flag:
+// --policy.dry-run alone means true.
+type value struct {
+	text    string
+	boolean bool
+}
+
+func (v *value) String() string     { return v.text }
+func (v *value) Set(s string) error { v.text = s; return nil }
+func (v *value) IsBoolFlag() bool   { return v.boolean }
+
+// AddFlags registers one flag per key, plus --root, on fs.
 func AddFlags(fs *flag.FlagSet) *Flags {
-	f := &Flags{fs: fs, vals: make(map[string]*string, len(Keys))}
+	f := &Flags{fs: fs, vals: make(map[string]*value, len(Keys))}
 	for _, k := range Keys {
-		f.vals[k.Name] = fs.String(k.Flag, "", k.Usage+" ("+k.Name+", default "+k.Default+")")
+		v := &value{boolean: k.Default == "true" || k.Default == "false"}
+		f.vals[k.Name] = v
+		fs.Var(v, k.Flag, k.Usage+" ("+k.Name+", default "+k.Default+")")
 	}
-	f.root = fs.String(RootFlag, "", "repository or install root holding bash/ and dashboard/ (VIGIA_ROOT)")
+	f.root = fs.String(RootFlag, "",
+		"repository or install root holding bash/ and dashboard/ (VIGIA_ROOT)")
 	return f
 }
 
@@ -58,9 +77,19 @@ func (f *Flags) Inputs(environ []string) Inputs {
 	f.fs.Visit(func(fl *flag.Flag) {
 		for _, k := range Keys {
 			if k.Flag == fl.Name {
-				in.Flags[k.Name] = *f.vals[k.Name]
+				in.Flags[k.Name] = f.vals[k.Name].text
 			}
 		}
 	})
 	return in
+}
+
+// Table returns the flag <-> key table as text, for a --help footer.
+func Table() string {
+	var b strings.Builder
+	b.WriteString("Every flag has a vigia.conf key and environment variable of the same name:\n")
+	for _, k := range Keys {
+		fmt.Fprintf(&b, "  --%-18s %-22s %s\n", k.Flag, k.Name, k.Usage)
+	}
+	return b.String()
 }

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// parsers turn the text of each key into its Config field.
+var parsers = map[string]func(*Config, string) error{
+	"VIGIA_ID": func(c *Config, v string) error {
+		if !idRE.MatchString(v) {
+			return errors.New("want 1 to 32 letters, digits or '_'")
+		}
+		c.ID = v
+		return nil
+	},
+	"VIGIA_PROC_MODE": func(c *Config, v string) error {
+		if !modeRE.MatchString(v) {
+			return errors.New("want octal permission bits such as 0400")
+		}
+		m, _ := strconv.ParseUint(v, 8, 32)
+		c.ProcMode = os.FileMode(m)
+		return nil
+	},
+	"VIGIA_DB":        func(c *Config, v string) error { return absPath(&c.DB, v) },
+	"VIGIA_LOG_DIR":   func(c *Config, v string) error { return absPath(&c.LogDir, v) },
+	"VIGIA_CRON_FILE": cronFile,
+	"VIGIA_CRON_SCHEDULE": func(c *Config, v string) error {
+		if f := strings.Fields(v); len(f) != 5 || !scheduleRE.MatchString(v) {
+			return errors.New("want five cron fields such as '* * * * *'")
+		}
+		c.CronSchedule = v
+		return nil
+	},
+	"VIGIA_BATCH": func(c *Config, v string) error { return intIn(&c.Batch, v, 1, 1000) },
+	"VIGIA_INTERVAL": func(c *Config, v string) error {
+		return durationIn(&c.Interval, v, time.Second, 24*time.Hour)
+	},
+	"VIGIA_KEEP_LOW":  func(c *Config, v string) error { return intIn(&c.KeepLow, v, 0, 1000) },
+	"VIGIA_KEEP_HIGH": func(c *Config, v string) error { return intIn(&c.KeepHigh, v, 0, 1000) },
+	"VIGIA_DRY_RUN":   func(c *Config, v string) error { return boolean(&c.DryRun, v) },
+	"VIGIA_SENSOR_FALLBACK": func(c *Config, v string) error {
+		return boolean(&c.SensorFallback, v)
+	},
+	"VIGIA_RETENTION": func(c *Config, v string) error {
+		return durationIn(&c.Retention, v, time.Minute, 100*365*24*time.Hour)
+	},
+	"VIGIA_GRAFANA_ADDR": func(c *Config, v string) error {
+		_, port, err := net.SplitHostPort(v)
+		if err != nil {
+			return errors.New("want host:port such as 127.0.0.1:3000")
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return errors.New("want a port from 1 to 65535")
+		}
+		c.GrafanaAddr = v
+		return nil
+	},
+}
+
+var (
+	idRE       = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
+	modeRE     = regexp.MustCompile(`^0?[0-7]{3}$`)
+	scheduleRE = regexp.MustCompile(`^[0-9A-Za-z*/,\- ]+$`)
+	// cronNameRE is what Debian's cron accepts as a file name in /etc/cron.d:
+	// it silently ignores any other, such as one with a dot.
+	cronNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+)
+
+func absPath(dst *string, v string) error {
+	if !filepath.IsAbs(v) {
+		return errors.New("want an absolute path")
+	}
+	*dst = filepath.Clean(v)
+	return nil
+}
+
+func cronFile(c *Config, v string) error {
+	if err := absPath(&c.CronFile, v); err != nil {
+		return err
+	}
+	if filepath.Dir(c.CronFile) == "/etc/cron.d" && !cronNameRE.MatchString(filepath.Base(v)) {
+		return errors.New("cron ignores a file in /etc/cron.d unless its name is only " +
+			"letters, digits, '_' and '-'")
+	}
+	return nil
+}
+
+func intIn(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("want a whole number from %d to %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func durationIn(dst *time.Duration, v string, lo, hi time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return fmt.Errorf("want a Go duration from %s to %s, such as 20s or 1m", lo, hi)
+	}
+	*dst = d
+	return nil
+}
+
+func boolean(dst *bool, v string) error {
+	switch v {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		return errors.New("want true or false")
+	}
+	return nil
+}
