@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"vigia/internal/docker"
+	"vigia/internal/policy"
+	"vigia/internal/sensor"
+	"vigia/internal/store"
+)
+
+func id(c byte) string { return strings.Repeat(string(c), 64) }
+
+func fixture() (sensor.Usage, []docker.Container, policy.Plan) {
+	half, io := 50.0, 2048.0
+	u := sensor.Usage{Sensor: "userspace", TimestampNS: 1_800_000_000e9, CPUs: 2,
+		Memory: sensor.Memory{TotalKB: 8 << 20, UsedKB: 2 << 20, UsedPct: 25},
+		Containers: []sensor.ContainerUsage{
+			{ID: id('a'), PID: 10, MemPct: 3.2, RssKB: 262144, CPUPct: &half, IOBytesPerSec: &io},
+			{ID: id('b'), PID: 20, MemPct: 0.01, RssKB: 400},
+			{ID: id('c'), PID: 30, MemPct: 1, RssKB: 9000},
+			{ID: id('d'), PID: 40, MemPct: 1, RssKB: 9000},
+		}}
+	managed := func(class, kind string) map[string]string {
+		return map[string]string{docker.LabelManaged: "true", docker.LabelClass: class,
+			docker.LabelKind: kind}
+	}
+	list := []docker.Container{
+		{ID: id('a'), Name: "vigia-ram-1", State: "running", Labels: managed("high", "ram")},
+		{ID: id('b'), Name: "vigia-low-1", State: "running", Labels: managed("low", "low")},
+		{ID: id('c'), Name: "grafana", State: "running",
+			Labels: map[string]string{docker.LabelRole: docker.RoleGrafana}},
+	}
+	plan := policy.Plan{
+		Remove: []policy.Decision{{Container: policy.Container{ID: id('a')},
+			Action: policy.ActionRemove, Score: 26.6, Reason: "extra high container, heaviest"}},
+		Keep: []policy.Decision{{Container: policy.Container{ID: id('b')},
+			Action: policy.ActionKeep, Score: 0.1, Reason: "within the 3 low"}},
+		Skip: []policy.Decision{{Container: policy.Container{ID: id('c')},
+			Action: policy.ActionSkip, Reason: "grafana is never touched"}},
+		Start:   []policy.Start{{Class: "high", Kind: "cpu", Reason: "high is short by 2"}},
+		Running: map[string]int{"low": 1, "high": 1},
+	}
+	return u, list, plan
+}
+
+func TestStatus(t *testing.T) {
+	u, list, plan := fixture()
+	st := build(u, list, plan, policy.Targets{KeepLow: 3, KeepHigh: 2})
+	want := map[string][2]string{ // id -> class, action
+		id('a'): {"high", "remove"}, id('b'): {"low", "keep"},
+		id('c'): {"grafana", "skip"}, id('d'): {"foreign", "skip"},
+	}
+	if len(st.Containers) != len(want) {
+		t.Fatalf("%d rows, want %d", len(st.Containers), len(want))
+	}
+	for _, r := range st.Containers {
+		if w := want[r.ID]; r.Class != w[0] || r.Action != w[1] {
+			t.Errorf("%s: class %s action %s, want %v", r.ID[:4], r.Class, r.Action, w)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteStatus(&buf, st); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, w := range []string{"low 1/3", "high 1/2", "vigia-ram-1", "50.0", "256.0M", "2K/s",
+		"remove", "extra high container", "(new)", "high is short by 2", "grafana is never touched"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("status table lacks %q:\n%s", w, out)
+		}
+	}
+	buf.Reset()
+	if err := JSON(&buf, st); err != nil {
+		t.Fatal(err)
+	}
+	var back Status
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatalf("status JSON does not parse back: %v", err)
+	}
+	if !strings.Contains(buf.String(), `"cpu_pct": null`) {
+		t.Error("an unknown CPU rate is not null in JSON")
+	}
+}
+
+func TestEvents(t *testing.T) {
+	score, cpu, rss := 26.6, 50.0, uint64(262144)
+	actions := []store.Action{
+		{Time: time.Unix(1_800_000_000, 0), Action: "remove", ContainerID: id('a'),
+			Name: "vigia-ram-1", Class: "high", Kind: "ram", Reason: "extra high, heaviest",
+			Score: &score, CPUPct: &cpu, RssKB: &rss, OK: true},
+		{Time: time.Unix(1_800_000_000, 0), Action: "start", Class: "low", Kind: "low",
+			Reason: "low is short by 1", OK: false, Error: "image not found"},
+		{Time: time.Unix(1_800_000_000, 0), Action: "remove", ContainerID: id('b'),
+			Class: "low", Reason: "extra low", DryRun: true, OK: true},
+	}
+	var buf bytes.Buffer
+	if err := WriteEvents(&buf, actions); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, w := range []string{"aaaaaaaaaaaa", "26.6", "256.0M", "extra high, heaviest",
+		"failed: image not found", "dry-run"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("events table lacks %q:\n%s", w, out)
+		}
+	}
+	buf.Reset()
+	if err := WriteEvents(&buf, nil); err != nil || !strings.Contains(buf.String(), "no action") {
+		t.Errorf("empty events: %v %q", err, buf.String())
+	}
+}
