@@ -57,3 +57,28 @@ func TestExpand(t *testing.T) {
 		})
 	}
 }
+
+// FuzzExpand: whatever the query, Expand either refuses it or leaves no
+// variable or macro for SQLite to trip on.
+func FuzzExpand(f *testing.F) {
+	for _, s := range []string{
+		"SELECT $__unixEpochGroupSeconds(ts, 60) AS time WHERE ts >= $__from / 1000",
+		"$__unixEpochGroupSeconds(ts, 5, NULL) $__to",
+		"$__timeFilter(ts)", "${x}", "$$__from", "$__from$__to", "$__(", "SELECT 1",
+	} {
+		f.Add(s)
+	}
+	r := Range{From: time.Unix(1764763200, 0), To: time.Unix(1764766800, 0)}
+	f.Fuzz(func(t *testing.T, q string) {
+		e, err := Expand(q, r)
+		if err != nil {
+			return
+		}
+		if macroRE.MatchString(e.SQL) || leftoverRE.MatchString(e.SQL) {
+			t.Fatalf("Expand(%q) left %q", q, e.SQL)
+		}
+		if e.Group < 0 {
+			t.Fatalf("negative group %d", e.Group)
+		}
+	})
+}
