@@ -109,7 +109,8 @@ func TestParseFields(t *testing.T) {
 	if p.Name != `cpu "x"\y` || p.UID != 1000 || p.CPUTimeNS != 99e9 || p.Cgroup == "" {
 		t.Errorf("process 2 = %+v", p)
 	}
-	if got := s.Containers[0]; got.Processes != 2 || got.RssKB != 67584 || got.Runtime != RuntimeDocker {
+	got := s.Containers[0]
+	if got.Processes != 2 || got.RssKB != 67584 || got.Runtime != RuntimeDocker {
 		t.Errorf("container 0 = %+v", got)
 	}
 	if s.Memory.UsedPct != 25 || s.CPUs != 2 || s.UptimeNS != 101e9 {
@@ -138,7 +139,8 @@ func TestParseInvalid(t *testing.T) {
 		{"blank", []byte(" \n\t"), ErrEmpty, "empty"},
 		{"truncated", valid[:len(valid)/2], ErrTruncated, "ends inside"},
 		{"one byte", []byte("{"), ErrTruncated, "ends inside"},
-		{"trailing data", append(append([]byte{}, valid...), []byte("{}")...), ErrInvalid, "after the end"},
+		{"trailing data", append(append([]byte{}, valid...), "{}"...), ErrInvalid,
+			"after the end"},
 		{"array", []byte("[]"), ErrInvalid, "array"},
 		{"syntax", []byte(`{"kind": continfo}`), ErrInvalid, "syntax"},
 		{"unknown field", mutate(t, c, "extra", 1), ErrInvalid, `unknown field "extra"`},
@@ -147,7 +149,8 @@ func TestParseInvalid(t *testing.T) {
 		{"schema 0", mutate(t, c, "schema_version", 0), ErrSchemaVersion, "0, want 1"},
 		{"schema 2 new field", mutateJSON(t, mutate(t, c, "schema_version", 2), "new", 1),
 			ErrSchemaVersion, "2, want 1"},
-		{"schema missing", mutate(t, c, "schema_version", remove), ErrInvalid, "schema_version is missing"},
+		{"schema missing", mutate(t, c, "schema_version", remove), ErrInvalid,
+			"schema_version is missing"},
 		{"kind", mutate(t, c, "kind", "procinfo"), ErrInvalid, `kind "procinfo"`},
 		{"pid string", mutate(t, c, "processes.0.pid", "12"), ErrInvalid, "processes.pid: a JSON string"},
 		{"pid zero", mutate(t, c, "processes.0.pid", 0), ErrInvalid, "processes[0].pid is 0"},
@@ -215,7 +218,8 @@ func TestParseKind(t *testing.T) {
 		t.Fatalf("ParseKind(sysinfo): %v", err)
 	}
 	_, err := ParseKind(data, KindContinfo)
-	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `kind is "sysinfo", want "continfo"`) {
+	const want = `kind is "sysinfo", want "continfo"`
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("ParseKind(continfo) = %v", err)
 	}
 }

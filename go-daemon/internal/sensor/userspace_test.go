@@ -40,7 +40,8 @@ func TestUserspaceFakeRoot(t *testing.T) {
 	if sys.Memory != wantMem {
 		t.Errorf("memory %+v, want %+v", sys.Memory, wantMem)
 	}
-	if got := pids(sys.Processes); got != "1 2 3 100 101 200 300 301 400 401 500 501 502 600 601 700 800 801 900 901 902" {
+	const all = "1 2 3 100 101 200 300 301 400 401 500 501 502 600 601 700 800 801 900 901 902"
+	if got := pids(sys.Processes); got != all {
 		t.Errorf("sysinfo pids: %s", got)
 	}
 	if got := pids(r.Continfo.Processes); got != "100 101 200 300 301 400 700 800 801" {
