@@ -19,6 +19,8 @@ readonly SUITES=(
 	"shellcheck|bash/lint.sh"
 	"go-unit|cd go-daemon && go vet ./... && go test -race -count=1 ./..."
 	"dashboards|dashboard/check.sh"
+	"workload|bash/tests/workload-suite.sh workload"
+	"cron|bash/tests/workload-suite.sh cron"
 )
 
 usage() {
