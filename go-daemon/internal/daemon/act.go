@@ -88,6 +88,7 @@ func (l *Loop) remove(ctx context.Context, t *store.Tick, ds []policy.Decision) 
 		}
 		log.Info("removed container")
 		l.pending[d.Container.ID] = &pending{action: policy.ActionRemove}
+		delete(l.known, d.Container.ID)
 		done = append(done, d)
 	}
 	return done
@@ -165,6 +166,7 @@ func (l *Loop) start(ctx context.Context, t *store.Tick, starts []policy.Start) 
 		l.Log.Info("started container", "container_id", short(ct.ID), "name", ct.Name,
 			"class", s.Class, "kind", s.Kind, "reason", s.Reason)
 		l.pending[ct.ID] = &pending{action: policy.ActionStart}
+		l.known[ct.ID] = ct
 		done = append(done, started{Class: s.Class, ct: ct})
 	}
 	return done

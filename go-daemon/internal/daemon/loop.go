@@ -128,8 +128,8 @@ func (l *Loop) tick(ctx context.Context, t *store.Tick) {
 	if err != nil {
 		l.Log.Warn("sensor read failed; no decision this tick", "err", err)
 		t.Error = "read sensor: " + err.Error()
-		if list, lerr := l.list(ctx); lerr == nil {
-			t.LowRunning, t.HighRunning = running(list)
+		if _, lerr := l.list(ctx); lerr == nil || len(l.known) > 0 {
+			t.LowRunning, t.HighRunning = l.knownRunning()
 		}
 		return
 	}
@@ -138,7 +138,9 @@ func (l *Loop) tick(ctx context.Context, t *store.Tick) {
 	t.Processes = processSamples(usage)
 	list, err := l.list(ctx)
 	if err != nil {
+		// Docker's last answer names the samples and gives the counts.
 		t.Containers = containerSamples(usage, l.known)
+		t.LowRunning, t.HighRunning = l.knownRunning()
 		t.Error = "list containers: " + err.Error()
 		return
 	}
@@ -172,6 +174,15 @@ func (l *Loop) list(ctx context.Context) ([]docker.Container, error) {
 		l.known[ct.ID] = ct
 	}
 	return list, nil
+}
+
+// knownRunning counts vigia's running containers in Docker's last answer.
+func (l *Loop) knownRunning() (low, high int) {
+	list := make([]docker.Container, 0, len(l.known))
+	for _, ct := range l.known {
+		list = append(list, ct)
+	}
+	return running(list)
 }
 
 // refreshPending forgets the actions on containers the sensor sampled again,

@@ -153,6 +153,10 @@ func TestTickDockerDownThenBack(t *testing.T) {
 		t.Fatalf("docker down: error %q, removed %d, %d samples; want an error, no action, samples",
 			tick.Error, tick.Removed, len(tick.Containers))
 	}
+	if tick.LowRunning != 3 || tick.HighRunning != 2 {
+		t.Errorf("docker down: recorded %d low, %d high; want the last known 3 and 2",
+			tick.LowRunning, tick.HighRunning)
+	}
 	for _, c := range tick.Containers {
 		if c.Name == "" && c.Class != "foreign" {
 			t.Errorf("sample %s lost its name while docker was down", c.ContainerID[:12])

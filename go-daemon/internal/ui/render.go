@@ -23,8 +23,8 @@ func WriteStatus(w io.Writer, st Status) error {
 	fmt.Fprintf(w, "%s  sensor %s  memory %s used of %s (%.1f%%)\n",
 		st.Time.Local().Format(time.DateTime), st.Sensor, kb(st.Memory.UsedKB),
 		kb(st.Memory.TotalKB), st.Memory.UsedPct)
-	fmt.Fprintf(w, "vigia containers: low %d/%d  high %d/%d (after the plan)\n\n",
-		st.LowRunning, st.KeepLow, st.HighRunning, st.KeepHigh)
+	fmt.Fprintf(w, "vigia containers now: low %d, high %d; after the plan: low %d/%d, high %d/%d\n\n",
+		st.LowNow, st.HighNow, st.LowRunning, st.KeepLow, st.HighRunning, st.KeepHigh)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tCLASS\tKIND\tCPU%\tMEM%\tRSS\tIO/s\tPOLICY\tSCORE\tREASON")
 	for _, r := range st.Containers {

@@ -50,7 +50,9 @@ type Status struct {
 	Memory      sensor.Memory  `json:"memory"`
 	KeepLow     int            `json:"keep_low"`
 	KeepHigh    int            `json:"keep_high"`
-	LowRunning  int            `json:"low_running"`
+	LowNow      int            `json:"low_now"` // vigia's running now
+	HighNow     int            `json:"high_now"`
+	LowRunning  int            `json:"low_running"` // after the plan
 	HighRunning int            `json:"high_running"`
 	Containers  []Row          `json:"containers"`
 	Start       []policy.Start `json:"start"`
@@ -110,6 +112,14 @@ func build(u sensor.Usage, list []docker.Container, plan policy.Plan, t policy.T
 	docked := map[string]docker.Container{}
 	for _, ct := range list {
 		docked[ct.ID] = ct
+		if ct.Running() && ct.Managed() {
+			switch ct.Class() {
+			case policy.ClassLow:
+				st.LowNow++
+			case policy.ClassHigh:
+				st.HighNow++
+			}
+		}
 	}
 	for _, cu := range u.Containers {
 		ct, known := docked[cu.ID]

@@ -68,7 +68,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, w := range []string{"low 1/3", "high 1/2", "vigia-ram-1", "50.0", "256.0M", "2K/s",
+	for _, w := range []string{"now: low 1, high 1", "low 1/3", "high 1/2", "vigia-ram-1", "50.0", "256.0M", "2K/s",
 		"remove", "extra high container", "(new)", "high is short by 2", "grafana is never touched"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("status table lacks %q:\n%s", w, out)
