@@ -32,6 +32,16 @@ teardown() {
 	done
 }
 
+@test "DOCKER_BUILDKIT=1 builds too: BuildKit with buildx, else the legacy builder" {
+	run env DOCKER_BUILDKIT=1 "${REPO}/bash/build-images.sh" low
+	echo "${output}"
+	[ "${status}" -eq 0 ]
+	[[ "${output}" == *"built vigia/low:latest: class low"* ]]
+	if ! docker buildx version >/dev/null 2>&1; then
+		[[ "${output}" == *"buildx plugin is missing: using the legacy builder"* ]]
+	fi
+}
+
 @test "images are FROM scratch, a few MiB, labelled, and run as nobody" {
 	local kind class size labels
 	for kind in ram cpu low; do
