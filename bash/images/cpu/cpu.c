@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigia-cpu: the "high" CPU workload. Keeps --threads threads busy on pure
- * arithmetic (no memory traffic, no system calls) until SIGTERM or SIGINT.
+ * vigia-cpu: the "high" CPU workload. Keeps --threads threads busy on integer
+ * arithmetic (no system calls, no allocation) until SIGTERM or SIGINT.
  * The main thread only waits for the signal.
  */
 #include "../lib/stress.h"
