@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
+	"database/sql"
+	"fmt"
 	"time"
 )
 
@@ -97,29 +98,142 @@ type TickRow struct {
 	Error       string
 }
 
-// WriteTick writes t in one transaction and returns the tick's id.
+// WriteTick writes t in one transaction and returns the tick's id. Nothing
+// of the tick is written when it fails.
 func (d *DB) WriteTick(ctx context.Context, t *Tick) (int64, error) {
-	return 0, errors.New("write tick: not implemented yet")
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("write tick: %w", classify(err, d.timeout))
+	}
+	defer tx.Rollback()
+	id, err := writeTick(ctx, tx, t)
+	if err != nil {
+		return 0, fmt.Errorf("write tick: %w", classify(err, d.timeout))
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("write tick: commit: %w", classify(err, d.timeout))
+	}
+	return id, nil
 }
+
+func writeTick(ctx context.Context, tx *sql.Tx, t *Tick) (int64, error) {
+	ts := t.Time.Unix()
+	res, err := tx.ExecContext(ctx, `INSERT INTO ticks (ts, sensor, duration_ms, low_running,
+		high_running, removed, started, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ts, t.Sensor, t.Duration.Milliseconds(), t.LowRunning, t.HighRunning, t.Removed,
+		t.Started, nullString(t.Error))
+	if err != nil {
+		return 0, fmt.Errorf("tick: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if m := t.Memory; m != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO memory_samples (ts, total_kb, free_kb,
+			available_kb, used_kb, used_pct) VALUES (?, ?, ?, ?, ?, ?)`,
+			ts, m.TotalKB, m.FreeKB, m.AvailableKB, m.UsedKB, m.UsedPct)
+		if err != nil {
+			return 0, fmt.Errorf("memory sample: %w", err)
+		}
+	}
+	if err := writeContainers(ctx, tx, ts, t.Containers); err != nil {
+		return 0, err
+	}
+	if err := writeProcesses(ctx, tx, ts, t.Processes); err != nil {
+		return 0, err
+	}
+	if err := writeActions(ctx, tx, ts, t.Actions); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// each prepares query once and runs it with the arguments of every row.
+func each[T any](ctx context.Context, tx *sql.Tx, what, query string, rows []T,
+	args func(T) []any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer stmt.Close()
+	for i, r := range rows {
+		if _, err := stmt.ExecContext(ctx, args(r)...); err != nil {
+			return fmt.Errorf("%s %d: %w", what, i, err)
+		}
+	}
+	return nil
+}
+
+func writeContainers(ctx context.Context, tx *sql.Tx, ts int64, cs []ContainerSample) error {
+	return each(ctx, tx, "container sample", `INSERT INTO container_samples (ts,
+		container_id, name, class, kind, pid, processes, vsz_kb, rss_kb, mem_pct, cpu_pct,
+		io_read_bytes, io_write_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, cs,
+		func(c ContainerSample) []any {
+			return []any{ts, c.ContainerID, c.Name, c.Class, c.Kind, c.PID, c.Processes,
+				c.VszKB, c.RssKB, c.MemPct, c.CPUPct, c.IOReadBytes, c.IOWriteBytes}
+		})
+}
+
+func writeProcesses(ctx context.Context, tx *sql.Tx, ts int64, ps []ProcessSample) error {
+	return each(ctx, tx, "process sample", `INSERT INTO process_samples (ts, pid, ppid, name,
+		cmdline, state, container_id, threads, vsz_kb, rss_kb, mem_pct, cpu_pct)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ps,
+		func(p ProcessSample) []any {
+			return []any{ts, p.PID, p.PPID, p.Name, p.Cmdline, p.State,
+				nullString(p.ContainerID), p.Threads, p.VszKB, p.RssKB, p.MemPct, p.CPUPct}
+		})
+}
+
+func writeActions(ctx context.Context, tx *sql.Tx, ts int64, as []Action) error {
+	return each(ctx, tx, "action", `INSERT INTO actions (ts, action, container_id, name,
+		class, kind, reason, score, cpu_pct, rss_kb, mem_pct, dry_run, ok, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, as,
+		func(a Action) []any {
+			at := ts
+			if !a.Time.IsZero() {
+				at = a.Time.Unix()
+			}
+			return []any{at, a.Action, a.ContainerID, a.Name, a.Class, a.Kind, a.Reason,
+				a.Score, a.CPUPct, a.RssKB, a.MemPct, a.DryRun, a.OK, nullString(a.Error)}
+		})
+}
+
+// nullString stores "" as NULL, for the columns where NULL means "none".
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// pruned are the tables Prune trims, each by its ts column.
+var pruned = []string{"process_samples", "container_samples", "memory_samples", "actions", "ticks"}
 
 // Prune deletes every row older than now minus retention and returns how
 // many rows it deleted.
 func (d *DB) Prune(ctx context.Context, now time.Time, retention time.Duration) (int64, error) {
-	return 0, errors.New("prune: not implemented yet")
-}
-
-// RecentActions returns the newest actions first, at most limit.
-func (d *DB) RecentActions(ctx context.Context, limit int) ([]Action, error) {
-	return nil, errors.New("recent actions: not implemented yet")
-}
-
-// LatestContainers returns the container samples of the newest tick that
-// wrote any.
-func (d *DB) LatestContainers(ctx context.Context) ([]ContainerSample, error) {
-	return nil, errors.New("latest containers: not implemented yet")
-}
-
-// LatestTick returns the newest tick, or ErrNotFound.
-func (d *DB) LatestTick(ctx context.Context) (TickRow, error) {
-	return TickRow{}, errors.New("latest tick: not implemented yet")
+	if retention <= 0 {
+		return 0, fmt.Errorf("prune: retention %s, want > 0", retention)
+	}
+	cutoff := now.Add(-retention).Unix()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", classify(err, d.timeout))
+	}
+	defer tx.Rollback()
+	var total int64
+	for _, table := range pruned {
+		// The table names are constants of this package, not input.
+		res, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE ts < ?", cutoff)
+		if err != nil {
+			return 0, fmt.Errorf("prune %s: %w", table, classify(err, d.timeout))
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("prune: commit: %w", classify(err, d.timeout))
+	}
+	return total, nil
 }
