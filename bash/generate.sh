@@ -7,7 +7,7 @@
 # the labels io.vigia.managed=true, io.vigia.class and io.vigia.kind, and no
 # network. It creates containers only: it never stops or removes any.
 #
-# TODO: generator.log grows by about 1 MB a day at one run a minute; a logrotate
+# TODO: generator.log grows by about 2 MB a day at one run a minute; a logrotate
 # rule installed by `make install` would bound it. Not yet: installing system
 # files belongs to the install target, which has no rotation rule for any log.
 set -Eeuo pipefail

@@ -104,16 +104,24 @@ teardown() {
 }
 
 @test "cpu keeps one thread busy: about one core, and never more" {
-	local id used demanded
+	local id used demanded try ok=0
 	id="$(run_test_container vigia/cpu:latest)"
 	wait_log_lines "${id}" 1
-	read -r used demanded < <(cpu_rates "${id}" 3)
-	echo "cores used ${used}, cores asked for (run + runqueue wait) ${demanded}"
-	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-	# Asked for: exactly one thread always runnable, the main one asleep.
-	in_range "${demanded}" 0.90 1.10
-	# Used: one core when the host is free; others' jobs can take a share.
-	in_range "${used}" 0.50 1.05
+	# The host is shared: other work can take a share of the cores for a
+	# while. The program must ask for one core in every window and get about
+	# one in at least one of up to five.
+	for ((try = 1; try <= 5; try++)); do
+		read -r used demanded < <(cpu_rates "${id}" 2)
+		echo "window ${try}: cores used ${used}, asked for (run + runqueue wait) ${demanded}, load $(cut -d' ' -f1 /proc/loadavg)"
+		in_range "${demanded}" 0.90 1.10
+		in_range "${used}" 0 1.05
+		if in_range "${used}" 0.80 1.05; then
+			ok=1
+			break
+		fi
+	done
+	((ok)) || echo "below 0.8 core in every window: other work holds the CPUs" >&2
+	((ok))
 }
 
 @test "cpu --threads 2 asks for two cores" {
