@@ -21,6 +21,7 @@ readonly SUITES=(
 	"dashboards|dashboard/check.sh"
 	"workload|bash/tests/workload-suite.sh workload"
 	"cron|bash/tests/workload-suite.sh cron"
+	"daemon-integration|bash/build-images.sh && cd go-daemon && go test -tags integration -count=1 -timeout 15m -v ./integration/"
 )
 
 usage() {

@@ -186,6 +186,8 @@ func TestStartupFailureLeavesNoEntry(t *testing.T) {
 	for path, body := range map[string]string{
 		"bash/load-modules.sh":    "#!/usr/bin/env bash\necho 'insmod: ERROR: could not insert module' >&2\nexit 1\n",
 		"bash/cron/vigia.cron.in": "",
+		"bash/lib/common.sh":      "",
+		"vigia.conf":              "",
 	} {
 		full := filepath.Join(root, path)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {

@@ -149,10 +149,13 @@ type daemon struct {
 	err  error
 }
 
-func (e *env) start() *daemon {
+func (e *env) start() *daemon { return e.startEnv() }
+
+// startEnv starts `vigia run` with extra environment variables, which win.
+func (e *env) startEnv(extra ...string) *daemon {
 	e.t.Helper()
 	d := &daemon{cmd: exec.Command(e.bin, "run"), log: &syncBuffer{}, done: make(chan struct{})}
-	d.cmd.Env = e.environ()
+	d.cmd.Env = append(e.environ(), extra...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
 		e.t.Fatalf("start vigia run: %v", err)
@@ -165,7 +168,7 @@ func (e *env) start() *daemon {
 			d.cmd.Process.Kill()
 			<-d.done
 		}
-		if e.t.Failed() {
+		if e.t.Failed() || testing.Verbose() {
 			e.t.Logf("daemon log (pid %d):\n%s", d.cmd.Process.Pid, d.log.String())
 		}
 	})
@@ -270,7 +273,7 @@ func (e *env) ours(label string) []container.Summary {
 // census counts the running containers of the daemon's instance per class.
 func (e *env) census() (low, high int) {
 	for _, c := range e.ours("io.vigia.instance") {
-		if c.State != "running" {
+		if c.State != "running" || c.Labels["io.vigia.role"] == "grafana" {
 			continue
 		}
 		switch c.Labels["io.vigia.class"] {
