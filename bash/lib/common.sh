@@ -67,4 +67,6 @@ vigia::config_check() {
 		vigia::die "VIGIA_CRON_FILE=${VIGIA_CRON_FILE}: want an absolute path"
 	[[ "${VIGIA_LOG_DIR}" == /* ]] ||
 		vigia::die "VIGIA_LOG_DIR=${VIGIA_LOG_DIR}: want an absolute path"
+	[[ "${VIGIA_INSTANCE-}" =~ ^[A-Za-z0-9_.-]{0,64}$ ]] ||
+		vigia::die "VIGIA_INSTANCE=${VIGIA_INSTANCE}: want at most 64 letters, digits, '_', '.' or '-'"
 }

@@ -136,6 +136,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"interval short", []string{"VIGIA_INTERVAL=10ms"}, nil, []string{"VIGIA_INTERVAL"}},
 		{"keep negative", []string{"VIGIA_KEEP_LOW=-1"}, nil, []string{"VIGIA_KEEP_LOW"}},
 		{"dry run", []string{"VIGIA_DRY_RUN=yes"}, nil, []string{"VIGIA_DRY_RUN", "true or false"}},
+		{"instance", []string{"VIGIA_INSTANCE=a b"}, nil, []string{"VIGIA_INSTANCE"}},
+		{"instance long", []string{"VIGIA_INSTANCE=" + strings.Repeat("i", 65)}, nil,
+			[]string{"VIGIA_INSTANCE"}},
 		{"retention", []string{"VIGIA_RETENTION=7d"}, nil, []string{"VIGIA_RETENTION"}},
 		{"grafana", []string{"VIGIA_GRAFANA_ADDR=localhost"}, nil, []string{"host:port"}},
 		{"grafana port", []string{"VIGIA_GRAFANA_ADDR=:70000"}, nil, []string{"port"}},
@@ -241,7 +244,8 @@ func TestSameAsBash(t *testing.T) {
 	if err != nil {
 		t.Fatal("bash is required: the scripts use it")
 	}
-	installed := writeConf(t, "VIGIA_KEEP_LOW=7", "VIGIA_ID=bash_id", "VIGIA_INTERVAL=5s")
+	installed := writeConf(t, "VIGIA_KEEP_LOW=7", "VIGIA_ID=bash_id", "VIGIA_INTERVAL=5s",
+		"VIGIA_INSTANCE=it-1.a_b")
 	env := []string{"PATH=" + os.Getenv("PATH"), "VIGIA_CONFIG=" + installed,
 		"VIGIA_KEEP_HIGH=1", "VIGIA_DRY_RUN=true"}
 	script := `source bash/lib/common.sh && vigia::config_load &&
@@ -271,7 +275,7 @@ func TestSameAsBash(t *testing.T) {
 		}
 	}
 	if c.KeepLow != 7 || c.KeepHigh != 1 || !c.DryRun || c.ID != "bash_id" ||
-		c.Interval != 5*time.Second {
+		c.Interval != 5*time.Second || c.Instance != "it-1.a_b" {
 		t.Errorf("Go config %+v", c)
 	}
 }

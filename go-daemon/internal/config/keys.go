@@ -18,20 +18,29 @@ type Key struct {
 // Keys is the one table of every setting. Its defaults are the shipped
 // vigia.conf (a test compares them).
 var Keys = []Key{
-	{"VIGIA_ID", "sensor.id", "vigia", "<ID> of /proc/continfo_so1_<ID> and /proc/sysinfo_so1_<ID>"},
-	{"VIGIA_PROC_MODE", "sensor.proc-mode", "0400", "permission bits of both /proc files (octal)"},
-	{"VIGIA_SENSOR_FALLBACK", "sensor.fallback", "false", "allow the /proc/<pid> sensor without the modules"},
+	{"VIGIA_ID", "sensor.id", "vigia",
+		"<ID> of /proc/continfo_so1_<ID> and /proc/sysinfo_so1_<ID>"},
+	{"VIGIA_PROC_MODE", "sensor.proc-mode", "0400",
+		"permission bits of both /proc files (octal)"},
+	{"VIGIA_SENSOR_FALLBACK", "sensor.fallback", "false",
+		"allow the /proc/<pid> sensor without the modules"},
 	{"VIGIA_DB", "store.db", "/var/lib/vigia/vigia.db", "SQLite database file"},
 	{"VIGIA_RETENTION", "store.retention", "168h", "how long samples and actions are kept"},
 	{"VIGIA_LOG_DIR", "log.dir", "/var/log/vigia", "directory of the logs"},
-	{"VIGIA_CRON_FILE", "cron.file", "/etc/cron.d/vigia", "the cron entry installed at start-up"},
+	{"VIGIA_CRON_FILE", "cron.file", "/etc/cron.d/vigia",
+		"the cron entry installed at start-up"},
 	{"VIGIA_CRON_SCHEDULE", "cron.schedule", "* * * * *", "when cron runs the generator"},
 	{"VIGIA_BATCH", "generator.batch", "10", "containers each generator run starts"},
 	{"VIGIA_INTERVAL", "daemon.interval", "20s", "time between two decisions"},
 	{"VIGIA_KEEP_LOW", "policy.keep-low", "3", "vigia containers of class low to keep running"},
-	{"VIGIA_KEEP_HIGH", "policy.keep-high", "2", "vigia containers of class high to keep running"},
-	{"VIGIA_DRY_RUN", "policy.dry-run", "false", "log decisions without acting on any container"},
-	{"VIGIA_GRAFANA_ADDR", "grafana.addr", "127.0.0.1:3000", "where Grafana listens (host:port)"},
+	{"VIGIA_KEEP_HIGH", "policy.keep-high", "2",
+		"vigia containers of class high to keep running"},
+	{"VIGIA_DRY_RUN", "policy.dry-run", "false",
+		"log decisions without acting on any container"},
+	{"VIGIA_INSTANCE", "policy.instance", "",
+		"manage only containers labelled io.vigia.instance=<value>"},
+	{"VIGIA_GRAFANA_ADDR", "grafana.addr", "127.0.0.1:3000",
+		"where Grafana listens (host:port)"},
 }
 
 // RootFlag is the flag that sets Config.Root; VIGIA_ROOT is its environment

@@ -46,6 +46,13 @@ var parsers = map[string]func(*Config, string) error{
 	"VIGIA_KEEP_LOW":  func(c *Config, v string) error { return intIn(&c.KeepLow, v, 0, 1000) },
 	"VIGIA_KEEP_HIGH": func(c *Config, v string) error { return intIn(&c.KeepHigh, v, 0, 1000) },
 	"VIGIA_DRY_RUN":   func(c *Config, v string) error { return boolean(&c.DryRun, v) },
+	"VIGIA_INSTANCE": func(c *Config, v string) error {
+		if !instanceRE.MatchString(v) {
+			return errors.New("want at most 64 letters, digits, '_', '.' or '-'")
+		}
+		c.Instance = v
+		return nil
+	},
 	"VIGIA_SENSOR_FALLBACK": func(c *Config, v string) error {
 		return boolean(&c.SensorFallback, v)
 	},
@@ -68,6 +75,7 @@ var parsers = map[string]func(*Config, string) error{
 var (
 	idRE       = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
 	modeRE     = regexp.MustCompile(`^0?[0-7]{3}$`)
+	instanceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{0,64}$`)
 	scheduleRE = regexp.MustCompile(`^[0-9A-Za-z*/,\- ]+$`)
 	// cronNameRE is what Debian's cron accepts as a file name in /etc/cron.d:
 	// it silently ignores any other, such as one with a dot.
