@@ -1,13 +1,9 @@
 package sensor
 
-import (
-	"bufio"
-	"bytes"
-	"strings"
-)
+import "strings"
 
-// Container detection from a cgroup path; the kernel modules follow the same
-// rules (/work/notes/detect.md in the project's notes, summarised here):
+// Container detection from a cgroup path. The kernel module vigia_continfo
+// follows the same rules, so both sensors find the same containers:
 //
 //   - docker-<id>.scope (systemd driver), or <id> whose parent component is
 //     "docker" (cgroupfs driver, /docker/<id>): docker;
@@ -101,16 +97,16 @@ func isContainerID(s string) bool {
 
 // DetectCgroupFile finds the container of a process from the contents of its
 // /proc/<pid>/cgroup: the unified (v2) path when it matches, else the memory,
-// then cpu, then any other v1 hierarchy, in the file's order. path is the
-// cgroup path that matched.
+// then the cpu, then any other controller's v1 hierarchy, in the file's order.
+// Named hierarchies without a controller (name=systemd) are not looked at:
+// the kernel module walks the controllers only. path is the cgroup path that
+// matched.
 func DetectCgroupFile(data []byte) (id string, rt Runtime, path string, ok bool) {
-	var unified string
-	var memory, cpu string
+	var unified, memory, cpu string
 	var others []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
+	for _, line := range strings.Split(string(data), "\n") {
 		// hierarchy-ID:controller-list:cgroup-path; the path may hold ':'.
-		fields := strings.SplitN(sc.Text(), ":", 3)
+		fields := strings.SplitN(line, ":", 3)
 		if len(fields) != 3 {
 			continue
 		}
@@ -118,6 +114,7 @@ func DetectCgroupFile(data []byte) (id string, rt Runtime, path string, ok bool)
 		switch {
 		case fields[0] == "0" && ctrls == "":
 			unified = p
+		case ctrls == "" || strings.HasPrefix(ctrls, "name="):
 		case hasController(ctrls, "memory"):
 			memory = p
 		case hasController(ctrls, "cpu"):

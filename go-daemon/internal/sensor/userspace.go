@@ -36,9 +36,8 @@ type Userspace struct {
 // fixes at 100 on every architecture it exports it to userspace.
 const userHZ = 100
 
-// CmdlineMax is where a command line is cut, as the kernel modules cut it.
-// TODO: take the cap from the kernel module's source once it exists, so both
-// sensors cut at the same byte.
+// CmdlineMax is where a command line is cut: VIGIA_CMDLINE_MAX of the kernel
+// modules (modulo-kernel/vigia.h).
 const CmdlineMax = 4096
 
 // pfKthread is PF_KTHREAD in the flags field of /proc/<pid>/stat.
@@ -276,17 +275,19 @@ func readUID(path string) uint32 {
 	return 0
 }
 
-// readCmdline joins the NUL-separated arguments with single spaces, cut at
-// CmdlineMax bytes.
+// readCmdline joins the NUL-separated arguments with single spaces. As the
+// kernel modules do, it keeps at most CmdlineMax bytes of the argument area
+// (whose final NUL counts) and drops the final NUL only when nothing was cut.
 func readCmdline(path string) (string, bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", false
 	}
-	data = bytes.TrimRight(data, "\x00")
 	truncated := len(data) > CmdlineMax
 	if truncated {
 		data = data[:CmdlineMax]
+	} else if n := len(data); n > 0 && data[n-1] == 0 {
+		data = data[:n-1]
 	}
 	return latin1Fallback(bytes.ReplaceAll(data, []byte{0}, []byte{' '})), truncated
 }

@@ -3,6 +3,7 @@ package sensor
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -194,5 +195,35 @@ func TestUserspaceErrors(t *testing.T) {
 	cancel()
 	if _, err := fakeUserspace().Read(ctx); err == nil {
 		t.Error("Read with a cancelled context succeeded")
+	}
+}
+
+func TestReadCmdline(t *testing.T) {
+	long := strings.Repeat("y", CmdlineMax)
+	tests := []struct {
+		name, raw, want string
+		truncated       bool
+	}{
+		{"empty (kernel thread, zombie)", "", "", false},
+		{"arguments", "sh\x00-c\x00echo hi\x00", "sh -c echo hi", false},
+		{"empty last argument", "a\x00\x00", "a ", false},
+		{"no final NUL (setproctitle)", "nginx: worker", "nginx: worker", false},
+		{"exactly the cap with its NUL", long[1:] + "\x00", long[1:], false},
+		{"one byte past the cap", long + "\x00", long, true},
+		{"far past the cap", long + "zzz\x00", long, true},
+		{"invalid UTF-8", "caf\xe9\x00", "caf\u00e9", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "cmdline")
+			if err := os.WriteFile(path, []byte(tt.raw), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, truncated := readCmdline(path)
+			if got != tt.want || truncated != tt.truncated {
+				t.Errorf("got %q (truncated %v), want %q (%v)", got, truncated, tt.want,
+					tt.truncated)
+			}
+		})
 	}
 }
