@@ -133,6 +133,12 @@ func TestDaemon(t *testing.T) {
 	})
 
 	t.Run("SIGTERM removes the cron entry", func(t *testing.T) {
+		cpu, hwm := d.usage(t)
+		ticks := e.query("SELECT COUNT(*) FROM ticks")
+		procs := e.query("SELECT COUNT(*) FROM process_samples WHERE ts = (SELECT MAX(ts) FROM process_samples)")
+		t.Logf("vigia run: %d ticks, %v CPU in all (%.1f ms per tick, start-up included), "+
+			"peak RSS %d KiB, %d processes in the last sample", ticks, cpu,
+			float64(cpu.Microseconds())/1000/float64(max(ticks, 1)), hwm, procs)
 		if err := d.stop(t, syscall.SIGTERM); err != nil {
 			t.Fatalf("vigia run exited with %v after SIGTERM\n%s", err, d.log.String())
 		}

@@ -184,6 +184,33 @@ func (d *daemon) alive() bool {
 	}
 }
 
+// usage reads the process's CPU time (user+sys) and peak resident memory
+// from /proc.
+func (d *daemon) usage(t *testing.T) (cpu time.Duration, hwmKB int) {
+	t.Helper()
+	pid := d.cmd.Process.Pid
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatalf("read stat: %v", err)
+	}
+	// Fields after the command name: state is field 3, utime 14, stime 15.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	var utime, stime int64
+	fmt.Sscan(fields[11], &utime)
+	fmt.Sscan(fields[12], &stime)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("read status: %v", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &hwmKB)
+		}
+	}
+	const clkTck = 100 // USER_HZ on Linux x86-64
+	return time.Duration(utime+stime) * time.Second / clkTck, hwmKB
+}
+
 // stop sends sig and waits for the exit.
 func (d *daemon) stop(t *testing.T, sig syscall.Signal) error {
 	t.Helper()
