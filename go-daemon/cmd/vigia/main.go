@@ -35,6 +35,7 @@ Commands:
   top [--json]            status, redrawn every --refresh until Ctrl-C
   events [--json]         recent actions with their reasons, from the database
   cleanup                 remove the cron entry a killed daemon left behind
+  soak [flags]            run the whole system for a while, check its invariants, report
   snapshot check FILE...  parse /proc snapshot files strictly; non-zero exit names the fault
   version                 print the version
 
@@ -67,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdEvents(ctx, rest, stdout, stderr)
 	case "cleanup":
 		err = cmdCleanup(rest, stderr)
+	case "soak":
+		err = cmdSoak(ctx, rest, stdout, stderr)
 	case "snapshot":
 		err = cmdSnapshot(rest, stdout, stderr)
 	case "version":
