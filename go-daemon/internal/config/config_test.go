@@ -279,3 +279,35 @@ func TestSameAsBash(t *testing.T) {
 		t.Errorf("Go config %+v", c)
 	}
 }
+
+// FuzzParseFile feeds arbitrary file contents through the file layer and the
+// validation: no panic, and an accepted file gives values that parse again.
+func FuzzParseFile(f *testing.F) {
+	shipped, err := os.ReadFile(filepath.Join(repoRoot, "vigia.conf"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(shipped))
+	f.Add("VIGIA_ID=x\nVIGIA_ID=y\n")
+	f.Add("VIGIA_INTERVAL=1s\r\n# c\n  \nVIGIA_OTHER=1")
+	f.Fuzz(func(t *testing.T, data string) {
+		l := newLayers()
+		if err := l.parseFile("fuzz.conf", data); err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error without ErrInvalid: %v", err)
+			}
+			return
+		}
+		c, err := l.config()
+		if err != nil {
+			return
+		}
+		again := newLayers()
+		for k, v := range c.Values {
+			again.set(k, v, "again")
+		}
+		if _, err := again.config(); err != nil {
+			t.Fatalf("accepted values do not parse again: %v", err)
+		}
+	})
+}

@@ -44,10 +44,15 @@ func (l *layers) readFile(path string, required bool) error {
 	if err != nil {
 		return fmt.Errorf("%w: read %s: %v", ErrInvalid, path, err)
 	}
+	return l.parseFile(path, string(data))
+}
+
+// parseFile reads the KEY=value lines of data, the contents of path.
+func (l *layers) parseFile(path, data string) error {
 	seen := map[string]int{}
 	// Split on '\n' only: a '\r' stays in the value, as bash keeps it, and
 	// is then refused with the key named.
-	for i, line := range strings.Split(string(data), "\n") {
+	for i, line := range strings.Split(data, "\n") {
 		n := i + 1
 		trimmed := strings.TrimSpace(line)
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") {

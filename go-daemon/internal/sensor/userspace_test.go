@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fakeUserspace reads testdata/proc with fixed clocks: 100 s after boot.
@@ -226,4 +227,26 @@ func TestReadCmdline(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseStat feeds arbitrary /proc/<pid>/stat contents: no panic, and an
+// accepted line has a pid and a name between the parentheses.
+func FuzzParseStat(f *testing.F) {
+	for _, pid := range []string{"1", "100", "900"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "proc", pid, "stat"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("7 (a) b) R 1 2 3"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, _, err := parseStat(data)
+		if err != nil {
+			return
+		}
+		if !strings.Contains(string(data), "("+p.Name+")") && utf8.Valid(data) {
+			t.Fatalf("name %q is not between the parentheses of %q", p.Name, data)
+		}
+	})
 }
