@@ -115,12 +115,6 @@ func (c *command) load(args []string) (*config.Config, error) {
 	return config.Load(c.flags.Inputs(os.Environ()))
 }
 
-// instance is the io.vigia.instance the daemon is limited to.
-// TODO: read it from config (Config.Instance, VIGIA_INSTANCE) once the config
-// package has the key (asked in /work/notes/to-core.md); the environment
-// only until then.
-func instance() string { return os.Getenv("VIGIA_INSTANCE") }
-
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
@@ -140,7 +134,10 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	for _, u := range cfg.Unknown {
 		log.Warn("configuration key not used by the daemon", "key", u)
 	}
-	return daemon.Run(ctx, daemon.Options{Config: cfg, Log: log, Instance: instance()})
+	// TODO: take it from config (VIGIA_DEBUG_ADDR, --debug.addr) once the
+	// config package has the key (asked in /work/notes/to-core.md).
+	debugAddr := os.Getenv("VIGIA_DEBUG_ADDR")
+	return daemon.Run(ctx, daemon.Options{Config: cfg, Log: log, DebugAddr: debugAddr})
 }
 
 // logOutput tees the daemon's log to LogDir/daemon.log; stderr alone when the
@@ -170,7 +167,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, liv
 	if err != nil {
 		return err
 	}
-	eng, err := docker.New(instance())
+	eng, err := docker.New(cfg.Instance)
 	if err != nil {
 		return err
 	}

@@ -178,3 +178,40 @@ func short(id string) string {
 	}
 	return id
 }
+
+// removeExited removes vigia's containers that are no longer running (their
+// workload crashed or was killed): they hold no resources the policy could
+// weigh, but left alone they pile up. "created" is left alone: a docker run
+// may be between its create and its start.
+func (l *Loop) removeExited(ctx context.Context, t *store.Tick, list []docker.Container) {
+	if l.DryRun {
+		return
+	}
+	var ids []string
+	var gone []docker.Container
+	for _, ct := range list {
+		if ct.Managed() && (ct.State == "exited" || ct.State == "dead") {
+			ids = append(ids, ct.ID)
+			gone = append(gone, ct)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	errs := l.Engine.RemoveAll(ctx, ids, l.RemoveLimit, l.opTimeout())
+	for i, ct := range gone {
+		reason := "no longer running (" + ct.State + "): removed so stopped containers do not pile up"
+		t.Actions = append(t.Actions, store.Action{Action: string(policy.ActionRemove),
+			ContainerID: ct.ID, Name: ct.Name, Class: ct.Class(), Kind: ct.Kind(),
+			Reason: reason, OK: errs[i] == nil, Error: errString(errs[i])})
+		if errs[i] != nil {
+			l.Log.Error("remove stopped container failed", "container_id", short(ct.ID),
+				"name", ct.Name, "err", errs[i])
+			continue
+		}
+		delete(l.known, ct.ID)
+		t.Removed++
+		l.Log.Info("removed stopped container", "container_id", short(ct.ID), "name", ct.Name,
+			"state", ct.State)
+	}
+}

@@ -41,9 +41,11 @@ import (
 type Options struct {
 	Config *config.Config
 	Log    *slog.Logger
-	// Instance limits the daemon to containers labelled
-	// io.vigia.instance=Instance; empty: every vigia container.
+	// Instance, when not empty, overrides Config.Instance (VIGIA_INSTANCE).
 	Instance string
+	// DebugAddr, when not empty, serves /debug/vars and /debug/pprof there
+	// (loopback only).
+	DebugAddr string
 	// Source, when set, replaces the sensor choice (kernel modules or the
 	// userspace fallback); for tests.
 	Source sensor.Source
@@ -52,6 +54,11 @@ type Options struct {
 // Run starts the daemon and blocks until ctx is done or start-up fails.
 func Run(ctx context.Context, o Options) (err error) {
 	cfg, log := o.Config, o.Log.With("component", "daemon")
+	if o.Instance != "" {
+		c := *cfg
+		c.Instance = o.Instance
+		cfg = &c
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
@@ -62,6 +69,13 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer lock.Release()
+	if o.DebugAddr != "" {
+		dctx, stop := context.WithCancel(ctx)
+		defer stop()
+		if err := ServeDebug(dctx, o.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	if removed, err := cron.Remove(cfg.CronFile); err != nil {
 		return err
 	} else if removed {
@@ -76,7 +90,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer closeDB(db, log) // deferred first, so it runs last
 	log.Info("database ready", "path", cfg.DB)
 
-	eng, err := docker.New(o.Instance)
+	eng, err := docker.New(cfg.Instance)
 	if err != nil {
 		return err
 	}
@@ -111,7 +125,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	log.Info("watching", "interval", cfg.Interval.String(), "keep_low", cfg.KeepLow,
 		"keep_high", cfg.KeepHigh, "dry_run", cfg.DryRun, "sensor", sensorName,
-		"instance", o.Instance)
+		"instance", cfg.Instance)
 	loop.Run(ctx)
 	log.Info("stopping", "cause", context.Cause(ctx))
 	return nil

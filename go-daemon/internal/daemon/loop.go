@@ -35,8 +35,8 @@ const (
 	// pendingTicks is how many ticks a started container may stay unseen by
 	// the sensor before the policy judges it again.
 	pendingTicks = 3
-	// pruneEvery spaces the retention deletes.
-	pruneEvery = 10 * time.Minute
+	// maxPruneEvery spaces the retention deletes on a long retention.
+	maxPruneEvery = 10 * time.Minute
 )
 
 // pending remembers an action taken on a container until the sensor has read
@@ -152,6 +152,7 @@ func (l *Loop) tick(ctx context.Context, t *store.Tick) {
 	l.Log.Debug("tick", "containers", len(usage.Containers), "processes", len(usage.Processes),
 		"remove", len(plan.Remove), "start", len(plan.Start), "keep", len(plan.Keep))
 	l.act(ctx, t, plan)
+	l.removeExited(ctx, t, list)
 }
 
 // list asks Docker for the containers and remembers them; it logs when
@@ -223,7 +224,7 @@ func (l *Loop) record(ctx context.Context, t *store.Tick) {
 		l.Log.Log(ctx, level, "tick not recorded", "err", err)
 		return
 	}
-	if l.Retention <= 0 || t.Time.Sub(l.lastPrune) < pruneEvery {
+	if l.Retention <= 0 || t.Time.Sub(l.lastPrune) < l.pruneEvery() {
 		return
 	}
 	n, err := l.Store.Prune(ctx, t.Time, l.Retention)
@@ -235,6 +236,12 @@ func (l *Loop) record(ctx context.Context, t *store.Tick) {
 	if n > 0 {
 		l.Log.Info("pruned old rows", "rows", n, "retention", l.Retention.String())
 	}
+}
+
+// pruneEvery is min(10m, max(Interval, Retention/4)): rarely on a week's
+// retention, often enough that a short one bounds the file.
+func (l *Loop) pruneEvery() time.Duration {
+	return min(maxPruneEvery, max(l.Interval, l.Retention/4))
 }
 
 func (l *Loop) opTimeout() time.Duration { return max(l.Interval/2, minOpTimeout) }

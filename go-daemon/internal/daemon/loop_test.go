@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -283,5 +284,64 @@ func TestRunStopsOnCancel(t *testing.T) {
 	defer st.mu.Unlock()
 	if len(st.ticks) < 2 {
 		t.Errorf("%d ticks in 100 ms at a 10 ms interval, want several", len(st.ticks))
+	}
+}
+
+func TestTickRemovesStoppedVigiaContainers(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	others := populate(h, 3, 2)
+	exited := h.add("vigia-ram-oom", 0, 0, vigia("high", "ram")...)
+	dead := h.add("vigia-low-dead", 0, 0, vigia("low", "low")...)
+	created := h.add("vigia-cpu-starting", 0, 0, vigia("high", "cpu")...)
+	foreignExited := h.add("backup-job", 0, 0)
+	h.containers[exited].ct.State = "exited"
+	h.containers[dead].ct.State = "dead"
+	h.containers[created].ct.State = "created"
+	h.containers[foreignExited].ct.State = "exited"
+	tick := newLoop(h, st).Tick(context.Background())
+	for _, id := range []string{exited, dead} {
+		if _, ok := h.containers[id]; ok {
+			t.Errorf("stopped vigia container %s not removed", h.containers[id].ct.Name)
+		}
+	}
+	for _, id := range append(others, created, foreignExited) {
+		if _, ok := h.containers[id]; !ok {
+			t.Errorf("container %s removed; it must stay", id[:12])
+		}
+	}
+	if tick.Removed != 2 || tick.Started != 0 || len(tick.Actions) != 2 {
+		t.Errorf("removed %d, started %d, %d actions; want 2, 0, 2",
+			tick.Removed, tick.Started, len(tick.Actions))
+	}
+	for _, a := range tick.Actions {
+		if !strings.Contains(a.Reason, "no longer running") || !a.OK {
+			t.Errorf("action on %s: ok %v, reason %q", a.Name, a.OK, a.Reason)
+		}
+	}
+}
+
+func TestPruneCadence(t *testing.T) {
+	tests := []struct {
+		interval, retention, want time.Duration
+	}{
+		{20 * time.Second, 168 * time.Hour, 10 * time.Minute},
+		{2 * time.Second, 60 * time.Second, 15 * time.Second},
+		{20 * time.Second, 40 * time.Second, 20 * time.Second},
+	}
+	for _, tc := range tests {
+		l := &Loop{Interval: tc.interval, Retention: tc.retention}
+		if got := l.pruneEvery(); got != tc.want {
+			t.Errorf("interval %v, retention %v: prune every %v, want %v",
+				tc.interval, tc.retention, got, tc.want)
+		}
+	}
+	h, st := newFakeHost(), &fakeStore{}
+	l := newLoop(h, st)
+	l.Retention = 200 * time.Second // prune every 50 s; the fake clock moves 20 s a tick
+	for range 4 {
+		l.Tick(context.Background())
+	}
+	if st.pruned != 2 {
+		t.Errorf("pruned %d times in 4 ticks 20 s apart with a 50 s cadence, want 2", st.pruned)
 	}
 }

@@ -2,9 +2,12 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -153,5 +156,36 @@ func TestStartGrafanaWithoutImage(t *testing.T) {
 	err = StartGrafana(context.Background(), t.TempDir(), "/tmp/x.db", "127.0.0.1:1", noImages{}, quiet)
 	if err == nil || !strings.Contains(err.Error(), "docker-compose.yml") {
 		t.Fatalf("StartGrafana without a compose file = %v", err)
+	}
+}
+
+func TestServeDebug(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:0", "example.org:80", "nonsense"} {
+		if err := ServeDebug(context.Background(), addr, quiet); err == nil {
+			t.Errorf("ServeDebug(%q) accepted a non-loopback address", addr)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := ServeDebug(ctx, addr, quiet); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/debug/vars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var vars map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&vars); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := vars["goroutines"].(float64); !ok || n < 1 {
+		t.Errorf("goroutines = %v, want a positive number", vars["goroutines"])
 	}
 }
