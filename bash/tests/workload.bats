@@ -162,6 +162,17 @@ teardown() {
 	done
 }
 
+@test "ram stops at once even while it is still touching a large size" {
+	local id ms
+	id="$(run_test_container vigia/ram:latest --mib 8192)"
+	sleep 0.3
+	ms="$(stop_ms "${id}")"
+	echo "docker stop during the allocation took ${ms} ms; log: $(docker logs "${id}")"
+	((ms < 1000))
+	[ "$(docker inspect --format '{{.State.ExitCode}}' "${id}")" -eq 0 ]
+	[ "$(docker logs "${id}")" = "vigia-ram: stopped while allocating 8192 MiB" ]
+}
+
 @test "SIGINT stops each image at once too" {
 	local kind id i
 	for kind in ram cpu low; do

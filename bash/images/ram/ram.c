@@ -27,8 +27,27 @@ static struct stress_opt opts[OPT_COUNT] = {
 		      "growth stops at this many MiB" },
 };
 
-/* Maps @mib MiB and dirties each page; returns 0, or -1 when out of memory. */
-static int grab(unsigned long mib)
+/* A stop request while touching: checked every CHECK_EVERY bytes. */
+#define CHECK_EVERY (64 * MIB)
+
+static int stop_pending(const sigset_t *set)
+{
+	sigset_t pending;
+	int sig;
+
+	sigpending(&pending);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) && sigismember(&pending, sig))
+			return 1;
+	return 0;
+}
+
+/*
+ * Maps @mib MiB and dirties each page. Returns 0 when done, -1 when out of
+ * memory, 1 when a signal of @set arrived first (a large size must not delay
+ * docker stop).
+ */
+static int grab(unsigned long mib, const sigset_t *set)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len = mib * MIB, off;
@@ -39,8 +58,11 @@ static int grab(unsigned long mib)
 	if (p == MAP_FAILED)
 		return -1;
 	/* Non-zero writes: a read or a zero write could map the zero page. */
-	for (off = 0; off < len; off += page)
+	for (off = 0; off < len; off += page) {
 		p[off] = 1;
+		if (off % CHECK_EVERY == 0 && off && stop_pending(set))
+			return 1;
+	}
 	return 0;
 }
 
@@ -48,15 +70,20 @@ int main(int argc, char **argv)
 {
 	unsigned long held, step;
 	sigset_t set;
-	int sig = 0;
+	int sig = 0, err;
 
 	stress_parse(PROG, "Allocates memory, touches every page and holds it.",
 		     argc, argv, opts, OPT_COUNT);
 	stress_block_signals(&set);
 	held = opts[OPT_MIB].value;
-	if (grab(held)) {
+	err = grab(held, &set);
+	if (err < 0) {
 		stress_log(PROG, "cannot allocate %lu MiB", held);
 		return 1;
+	}
+	if (err > 0) {
+		stress_log(PROG, "stopped while allocating %lu MiB", held);
+		return 0;
 	}
 	stress_log(PROG, "holding %lu MiB (grow %lu MiB every %lus up to %lu MiB)",
 		   held, opts[OPT_GROW].value, opts[OPT_EVERY].value,
@@ -71,10 +98,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		sig = stress_wait(&set, opts[OPT_EVERY].value * 1000L);
-		if (!sig && !grab(step))
-			held += step;
-		else if (!sig)
+		if (sig)
+			break;
+		err = grab(step, &set);
+		if (err < 0)
 			opts[OPT_GROW].value = 0;	/* out of memory: hold */
+		else if (!err)
+			held += step;
+		/* err > 0: the signal is still pending; the next wait takes it. */
 	}
 	stress_log(PROG, "signal %d, exiting (held %lu MiB)", sig, held);
 	return 0;
