@@ -38,6 +38,7 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
+#include <linux/version.h>
 
 static char *id;
 module_param(id, charp, 0444);
@@ -387,6 +388,20 @@ static int vigia_task_ids(struct task_struct *task, struct vigia_task *rec)
 	return 0;
 }
 
+static unsigned long vigia_rss_pages(struct mm_struct *mm)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	/* Per-CPU counters since 6.2: get_mm_rss() reads only the shared part,
+	 * which lags by up to a batch per CPU. Sum them, as VmRSS does.
+	 */
+	return percpu_counter_sum_positive(&mm->rss_stat[MM_FILEPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_SHMEMPAGES]);
+#else
+	return get_mm_rss(mm);
+#endif
+}
+
 static void vigia_task_mm(struct task_struct *task, struct vigia_task *rec)
 {
 	unsigned int shift = PAGE_SHIFT - 10;
@@ -398,7 +413,7 @@ static void vigia_task_mm(struct task_struct *task, struct vigia_task *rec)
 		return;
 	/* Counters, read without mmap_lock as /proc/<pid>/status does. */
 	rec->vsz_kb = (u64)READ_ONCE(mm->total_vm) << shift;
-	rec->rss_kb = (u64)get_mm_rss(mm) << shift;
+	rec->rss_kb = (u64)vigia_rss_pages(mm) << shift;
 	mmput(mm);
 }
 
