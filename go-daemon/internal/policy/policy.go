@@ -30,6 +30,12 @@
 // is short, Plan.Start names one container per missing slot; for class high
 // the kinds alternate between ram and cpu, starting with the kind that has
 // fewer running.
+//
+// Limitations: the weights and the 100 MiB/s ceiling of the I/O term are a
+// judgement, not a measurement of harm; a container that is heavy on one
+// resource only can rank below one that is moderate on all three. The policy
+// sees one tick at a time: a container that bursts for one interval may be
+// removed although it is light on average.
 package policy
 
 import (

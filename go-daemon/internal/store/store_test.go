@@ -250,6 +250,14 @@ func TestReadOnly(t *testing.T) {
 	if _, err := r.WriteTick(ctx, sampleTick(t0)); err == nil {
 		t.Error("read-only WriteTick succeeded")
 	}
+	// After the writer closed cleanly (no -wal, no -shm left), as the CLI
+	// finds the file when the daemon is stopped.
+	r.Close()
+	w.Close()
+	r = open(t, path, ReadOnly())
+	if tick, err := r.LatestTick(ctx); err != nil || tick.ID != 1 {
+		t.Errorf("read-only LatestTick after the writer closed: %+v %v", tick, err)
+	}
 	// An old file (version 0: created by someone else) is refused read-only.
 	old := filepath.Join(t.TempDir(), "old.db")
 	if _, err := rawDB(t, old).Exec("CREATE TABLE x (a)"); err != nil {
