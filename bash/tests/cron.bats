@@ -142,6 +142,8 @@ cron_running() {
 	cat "${VIGIA_LOG_DIR}/generator.log" 2>/dev/null || echo "(no generator.log)"
 	((elapsed <= 70))
 	grep -qE ' started vigia-(ram|cpu|low)-[0-9]{14}-[0-9a-f]{6} ' "${VIGIA_LOG_DIR}/generator.log"
+	# The entry's VIGIA_BATCH="1" reached the generator without its quotes.
+	grep -q 'run: 1 container(s)$' "${VIGIA_LOG_DIR}/generator.log"
 	# Standard output (the bare names) is dropped: only log lines in the file.
 	run grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "${VIGIA_LOG_DIR}/generator.log"
 	[ "${status}" -eq 1 ]
