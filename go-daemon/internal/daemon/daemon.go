@@ -171,14 +171,18 @@ func closeDB(db *store.DB, log *slog.Logger) {
 // Cleanup removes the cron entry a killed daemon left behind. It refuses
 // while a daemon holds the instance lock: that daemon removes its own entry.
 func Cleanup(cfg *config.Config, log *slog.Logger) error {
-	lock, err := AcquireLock(LockPath(cfg.DB))
-	if err != nil {
-		if errors.Is(err, ErrRunning) {
-			return fmt.Errorf("cleanup: %w; stop it and it removes its cron entry itself", err)
+	// No database directory: no daemon ever ran with this configuration, and
+	// none runs now; there is nothing to lock (and nothing to create).
+	if _, err := os.Stat(filepath.Dir(cfg.DB)); err == nil {
+		lock, err := AcquireLock(LockPath(cfg.DB))
+		if err != nil {
+			if errors.Is(err, ErrRunning) {
+				return fmt.Errorf("cleanup: %w; stop it and it removes its cron entry itself", err)
+			}
+			return err
 		}
-		return err
+		defer lock.Release()
 	}
-	defer lock.Release()
 	removed, err := cron.Remove(cfg.CronFile)
 	if err != nil {
 		return err
