@@ -80,11 +80,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vigia: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	return finish(cmd, err, stderr)
+}
+
+// finish reports a subcommand's error and turns it into the exit status.
+func finish(cmd string, err error, stderr io.Writer) int {
+	var coded *exitError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &coded):
+		fmt.Fprintf(stderr, "vigia %s: %v\n", cmd, coded.err)
+		return coded.code
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "vigia %s: %v\n", cmd, err)
 		return 2
@@ -94,6 +103,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 var errUsage = errors.New("usage")
+
+// exitError asks run for a given exit status (77 for "cannot run here"), so a
+// subcommand never calls os.Exit past the deferred clean-up.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // command is a subcommand's flag set with the configuration flags on it.
 type command struct {

@@ -2,11 +2,20 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
+
+func TestExitError(t *testing.T) {
+	var stderr bytes.Buffer
+	code := finish("soak", &exitError{code: 77, err: errors.New("no docker here")}, &stderr)
+	if code != 77 || !strings.Contains(stderr.String(), "no docker here") {
+		t.Fatalf("exit %d, stderr %q; want 77 and the reason", code, &stderr)
+	}
+}
 
 func TestSnapshotCheck(t *testing.T) {
 	good := "../../internal/sensor/testdata/continfo-valid.json"
