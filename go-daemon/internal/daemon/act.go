@@ -184,9 +184,6 @@ func short(id string) string {
 // weigh, but left alone they pile up. "created" is left alone: a docker run
 // may be between its create and its start.
 func (l *Loop) removeExited(ctx context.Context, t *store.Tick, list []docker.Container) {
-	if l.DryRun {
-		return
-	}
 	var ids []string
 	var gone []docker.Container
 	for _, ct := range list {
@@ -198,12 +195,20 @@ func (l *Loop) removeExited(ctx context.Context, t *store.Tick, list []docker.Co
 	if len(ids) == 0 {
 		return
 	}
-	errs := l.Engine.RemoveAll(ctx, ids, l.RemoveLimit, l.opTimeout())
+	errs := make([]error, len(ids))
+	if !l.DryRun {
+		errs = l.Engine.RemoveAll(ctx, ids, l.RemoveLimit, l.opTimeout())
+	}
 	for i, ct := range gone {
 		reason := "no longer running (" + ct.State + "): removed so stopped containers do not pile up"
 		t.Actions = append(t.Actions, store.Action{Action: string(policy.ActionRemove),
 			ContainerID: ct.ID, Name: ct.Name, Class: ct.Class(), Kind: ct.Kind(),
-			Reason: reason, OK: errs[i] == nil, Error: errString(errs[i])})
+			Reason: reason, DryRun: l.DryRun, OK: errs[i] == nil, Error: errString(errs[i])})
+		if l.DryRun {
+			l.Log.Info("dry run: would remove stopped container", "container_id", short(ct.ID),
+				"name", ct.Name, "state", ct.State)
+			continue
+		}
 		if errs[i] != nil {
 			l.Log.Error("remove stopped container failed", "container_id", short(ct.ID),
 				"name", ct.Name, "err", errs[i])

@@ -173,14 +173,16 @@ func TestTickDockerDownThenBack(t *testing.T) {
 func TestTickDryRunActsOnNothing(t *testing.T) {
 	h, st := newFakeHost(), &fakeStore{}
 	populate(h, 5, 0)
+	stopped := h.add("vigia-cpu-exited", 0, 0, vigia("high", "cpu")...)
+	h.containers[stopped].ct.State = "exited"
 	l := newLoop(h, st)
 	l.DryRun = true
 	tick := l.Tick(context.Background())
 	if h.calls != 0 {
 		t.Fatalf("dry run called docker %d times", h.calls)
 	}
-	if len(tick.Actions) != 4 || tick.Removed != 0 || tick.Started != 0 {
-		t.Fatalf("dry run: %d actions (want 2 removes + 2 starts), removed %d, started %d",
+	if len(tick.Actions) != 5 || tick.Removed != 0 || tick.Started != 0 {
+		t.Fatalf("dry run: %d actions (want 2 removes + 2 starts + 1 stopped), removed %d, started %d",
 			len(tick.Actions), tick.Removed, tick.Started)
 	}
 	for _, a := range tick.Actions {
