@@ -67,7 +67,14 @@ func decodeError(data []byte, err error) error {
 			t = t.Elem()
 		}
 		return fmt.Errorf("%w: %s: a JSON %s is not a valid %s", ErrInvalid,
-			typeErr.Field, typeErr.Value, typeName(t.Kind().String()))
+			locate(data, typeErr.Field), typeErr.Value, typeName(t.Kind().String()))
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		where := locate(data, "")
+		if where != "" {
+			where += ": "
+		}
+		return fmt.Errorf("%w: %sunknown field %s", ErrInvalid, where, msg)
 	}
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) {
@@ -75,6 +82,50 @@ func decodeError(data []byte, err error) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	return fmt.Errorf("%w: %s", ErrInvalid, msg)
+}
+
+// locate names the array element a decode error came from, as
+// "processes[3].pid" for field "processes.pid", by decoding each element on
+// its own. It runs only after a decode failed, so its cost does not matter.
+// An error outside the arrays keeps field as it is.
+func locate(data []byte, field string) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return field
+	}
+	if m, ok := top["memory"]; ok && strictDecode(m, &wireMemory{}) != nil {
+		if strings.HasPrefix(field, "memory.") {
+			return field
+		}
+		return "memory"
+	}
+	for _, name := range []string{"processes", "containers"} {
+		var items []json.RawMessage
+		if json.Unmarshal(top[name], &items) != nil {
+			continue
+		}
+		for i, item := range items {
+			var dst any = &wireProcess{}
+			if name == "containers" {
+				dst = &wireContainer{}
+			}
+			if strictDecode(item, dst) == nil {
+				continue
+			}
+			where := fmt.Sprintf("%s[%d]", name, i)
+			if rest, ok := strings.CutPrefix(field, name+"."); ok {
+				return where + "." + rest
+			}
+			return where
+		}
+	}
+	return field
+}
+
+func strictDecode(data []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(dst)
 }
 
 // typeName says what JSON value a Go kind wanted, in the schema's words.
