@@ -49,6 +49,7 @@ type Config struct {
 	SensorFallback bool          // VIGIA_SENSOR_FALLBACK: allow the userspace sensor
 	Retention      time.Duration // VIGIA_RETENTION: how long rows are kept
 	GrafanaAddr    string        // VIGIA_GRAFANA_ADDR: host:port
+	DebugAddr      string        // VIGIA_DEBUG_ADDR: "" (off) or a loopback host:port
 
 	// Root is the repository or install root, where bash/ and dashboard/
 	// live. Empty when none was given or found.

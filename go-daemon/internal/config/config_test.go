@@ -142,6 +142,11 @@ func TestLoadInvalid(t *testing.T) {
 		{"retention", []string{"VIGIA_RETENTION=7d"}, nil, []string{"VIGIA_RETENTION"}},
 		{"grafana", []string{"VIGIA_GRAFANA_ADDR=localhost"}, nil, []string{"host:port"}},
 		{"grafana port", []string{"VIGIA_GRAFANA_ADDR=:70000"}, nil, []string{"port"}},
+		{"debug on every address", []string{"VIGIA_DEBUG_ADDR=:6060"}, nil,
+			[]string{"VIGIA_DEBUG_ADDR", "loopback"}},
+		{"debug on a public address", []string{"VIGIA_DEBUG_ADDR=10.0.0.1:6060"}, nil,
+			[]string{"loopback"}},
+		{"debug without port", []string{"VIGIA_DEBUG_ADDR=127.0.0.1"}, nil, []string{"host:port"}},
 		{"every bad key", []string{"VIGIA_BATCH=x", "VIGIA_KEEP_HIGH=y"}, nil,
 			[]string{"VIGIA_BATCH", "VIGIA_KEEP_HIGH"}},
 		{"bad value in file", nil, []string{"VIGIA_KEEP_LOW=three"},
@@ -208,13 +213,13 @@ func TestFlags(t *testing.T) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	f := AddFlags(fs)
 	err := fs.Parse([]string{"--policy.keep-low=5", "--policy.dry-run", "--sensor.id", "x1",
-		"--sensor.fallback=false", "--root", repoRoot})
+		"--sensor.fallback=false", "--root", repoRoot, "--debug.addr=[::1]:6060"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := f.Inputs([]string{"VIGIA_KEEP_LOW=9"})
 	want := map[string]string{"VIGIA_KEEP_LOW": "5", "VIGIA_DRY_RUN": "true", "VIGIA_ID": "x1",
-		"VIGIA_SENSOR_FALLBACK": "false"}
+		"VIGIA_SENSOR_FALLBACK": "false", "VIGIA_DEBUG_ADDR": "[::1]:6060"}
 	if len(in.Flags) != len(want) {
 		t.Errorf("flags %v, want %v", in.Flags, want)
 	}
@@ -227,7 +232,8 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.KeepLow != 5 || !c.DryRun || c.ID != "x1" || c.Root != repoRoot {
+	if c.KeepLow != 5 || !c.DryRun || c.ID != "x1" || c.Root != repoRoot ||
+		c.DebugAddr != "[::1]:6060" {
 		t.Errorf("config %+v", c)
 	}
 	for _, k := range Keys {

@@ -41,6 +41,8 @@ var Keys = []Key{
 		"manage only containers labelled io.vigia.instance=<value>"},
 	{"VIGIA_GRAFANA_ADDR", "grafana.addr", "127.0.0.1:3000",
 		"where Grafana listens (host:port)"},
+	{"VIGIA_DEBUG_ADDR", "debug.addr", "",
+		"loopback host:port for /debug/vars and /debug/pprof; empty: off"},
 }
 
 // RootFlag is the flag that sets Config.Root; VIGIA_ROOT is its environment

@@ -60,14 +60,25 @@ var parsers = map[string]func(*Config, string) error{
 		return durationIn(&c.Retention, v, time.Minute, 100*365*24*time.Hour)
 	},
 	"VIGIA_GRAFANA_ADDR": func(c *Config, v string) error {
-		_, port, err := net.SplitHostPort(v)
-		if err != nil {
-			return errors.New("want host:port such as 127.0.0.1:3000")
-		}
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-			return errors.New("want a port from 1 to 65535")
+		if _, err := hostPort(v); err != nil {
+			return err
 		}
 		c.GrafanaAddr = v
+		return nil
+	},
+	"VIGIA_DEBUG_ADDR": func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		host, err := hostPort(v)
+		if err != nil {
+			return err
+		}
+		if host != "127.0.0.1" && host != "::1" && host != "localhost" {
+			return errors.New("want a loopback host (127.0.0.1, [::1] or localhost): " +
+				"pprof must not be reachable from outside")
+		}
+		c.DebugAddr = v
 		return nil
 	},
 }
@@ -81,6 +92,18 @@ var (
 	// it silently ignores any other, such as one with a dot.
 	cronNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
+
+// hostPort checks host:port with a port from 1 to 65535 and returns host.
+func hostPort(v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", errors.New("want host:port such as 127.0.0.1:3000")
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return "", errors.New("want a port from 1 to 65535")
+	}
+	return host, nil
+}
 
 func absPath(dst *string, v string) error {
 	if !filepath.IsAbs(v) {
