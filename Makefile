@@ -4,17 +4,18 @@
 #   make run      install what is missing, build everything, run the daemon
 #   make          build the modules, the daemon and the workload binaries
 #   make images   build the three workload images
+#   make soak     run the whole system for DURATION (3m) and report (build/soak/)
 #   make clean    remove build output
 
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all deps build modules daemon images test run install clean help
+.PHONY: all deps build modules daemon images test run install clean help soak
 
 all: build
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# //'
+	@sed -n '3,8p' Makefile | sed 's/^# //'
 
 deps:
 	bash/install-deps.sh
@@ -33,6 +34,13 @@ images:
 # SUITES= limits the run to some suites: make test SUITES="config go-unit".
 test: deps
 	bash/test.sh $(SUITES)
+
+# The soak run: the daemon, the generator and the invariant checks for
+# DURATION (DURATION=1h for a long run); SOAK_FLAGS adds flags of vigia soak.
+DURATION ?= 3m
+SOAK_FLAGS ?=
+soak: daemon images
+	go-daemon/bin/vigia soak --duration $(DURATION) --report build/soak/report.html $(SOAK_FLAGS)
 
 run: deps build images
 	go-daemon/bin/vigia run

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"vigia/internal/daemon"
+	"vigia/internal/config"
 	"vigia/internal/report"
 	"vigia/internal/soak"
 )
@@ -19,9 +19,9 @@ import (
 // exitCannotRun is the test runner's "cannot run here" status (bash/test.sh).
 const exitCannotRun = 77
 
-// The soak needs a daemon that limits itself to one instance's containers;
-// this line stops the build if that option ever goes away.
-var _ = daemon.Options{Instance: ""}
+// The soak needs a daemon that limits itself to one instance's containers
+// (VIGIA_INSTANCE); this line stops the build if that setting ever goes away.
+var _ = config.Config{Instance: ""}
 
 const soakUsage = `Usage: vigia soak [flags]
        vigia soak report --results FILE --out FILE
@@ -57,6 +57,8 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.Root, "root", os.Getenv("VIGIA_ROOT"),
 		"repository root holding bash/generate.sh (default: found from the working directory)")
 	fs.StringVar(&o.Dir, "dir", "", "directory of the run's files (default ROOT/build/soak/<run id>)")
+	fs.Func("set", "one more vigia.conf line KEY=value for the run (repeatable)",
+		func(v string) error { o.Settings = append(o.Settings, v); return nil })
 	out := fs.String("report", "build/soak/report.html", "where the HTML report goes")
 	verbose := fs.Bool("v", false, "log every check, not only the failed ones")
 	if err := fs.Parse(args); err != nil {

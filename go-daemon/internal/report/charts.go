@@ -16,7 +16,7 @@ import (
 // Chart size in the page.
 const (
 	chartWidth  = 16 * vg.Centimeter
-	chartHeight = 7 * vg.Centimeter
+	chartHeight = 8 * vg.Centimeter
 )
 
 // A colour-blind-safe palette (Okabe and Ito).
@@ -69,6 +69,8 @@ func (c chart) svg() ([]byte, error) {
 		p.Add(l)
 		p.Legend.Add(s.name, l)
 	}
+	// Head room, so the legend in the top right corner does not hide lines.
+	p.Y.Max = max(p.Y.Max*1.4, 1)
 	w, err := p.WriterTo(chartWidth, chartHeight, "svg")
 	if err != nil {
 		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
@@ -149,7 +151,7 @@ func charts(r *soak.Results, t0 time.Time, keepLow, keepHigh int) []chart {
 			lines: []series{
 				ln("low", blue, of(func(o soak.Observation) float64 { return float64(o.Low) })),
 				ln("high", orange, of(func(o soak.Observation) float64 { return float64(o.High) })),
-				ln("not running", red,
+				ln("not running", purple,
 					of(func(o soak.Observation) float64 { return float64(o.NotRunning) })),
 				target("keep low", blue, keepLow),
 				target("keep high", orange, keepHigh),

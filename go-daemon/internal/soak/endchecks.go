@@ -12,7 +12,7 @@ var (
 	rssRule        = FlatRule{Factor: 1.2, Slack: 8 * 1024, MinPoints: 5, Unit: "KiB"}
 	goroutinesRule = FlatRule{Factor: 1.2, Slack: 10, MinPoints: 5, Unit: "goroutines"}
 	fdsRule        = FlatRule{Factor: 1.2, Slack: 10, MinPoints: 5, Unit: "fds"}
-	dbRule         = FlatRule{Factor: 1.2, Slack: 1 << 20, MinPoints: 5, Unit: "bytes"}
+	dbRule         = FlatRule{Factor: 1.1, Slack: 1 << 20, MinPoints: 5, Unit: "bytes"}
 )
 
 // warmup is the part of the run the leak rules leave out: start-up

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,11 @@ type Options struct {
 	Retention      time.Duration // the daemon's VIGIA_RETENTION (60s)
 	KeepLow        int           // VIGIA_KEEP_LOW (3)
 	KeepHigh       int           // VIGIA_KEEP_HIGH (2)
+
+	// Settings are more vigia.conf lines (KEY=value) for the run's daemon
+	// and generator, after the soak's own, so they win: for example a policy
+	// option the soak should exercise.
+	Settings []string
 
 	Root string // repository root, holding bash/generate.sh (required)
 	Bin  string // the vigia binary run as the daemon (required)
@@ -80,11 +86,18 @@ func (o *Options) validate() error {
 	case o.Root == "" || o.Bin == "":
 		return errors.New("the repository root and the vigia binary are required")
 	}
+	for _, kv := range o.Settings {
+		if !settingRE.MatchString(kv) {
+			return fmt.Errorf("setting %q: want VIGIA_KEY=value on one line", kv)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(o.Root, "bash", "generate.sh")); err != nil {
 		return fmt.Errorf("root %s: %w", o.Root, err)
 	}
 	return nil
 }
+
+var settingRE = regexp.MustCompile(`^VIGIA_[A-Z0-9_]+=[^\n]*$`)
 
 // retentionSlack is how much older than the retention a row may be: the
 // daemon prunes now and then, not at every tick.
@@ -123,6 +136,20 @@ func (o *Options) configFile(dir, runID string) string {
 		"VIGIA_RETENTION=" + o.Retention.String(),
 		"VIGIA_GRAFANA_ADDR=127.0.0.1:3000",
 		"VIGIA_INSTANCE=" + runID,
+	}
+	// A setting replaces the soak's line of the same key: the Go loader and
+	// the bash one must not disagree on which of two lines wins.
+	for _, kv := range o.Settings {
+		key := kv[:strings.IndexByte(kv, '=')+1]
+		replaced := false
+		for i, l := range lines {
+			if strings.HasPrefix(l, key) {
+				lines[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			lines = append(lines, kv)
+		}
 	}
 	return strings.Join(lines, "\n") + "\n"
 }

@@ -154,7 +154,7 @@ func writeAll(ctx context.Context, db *sql.DB, r *Results) error {
 			o.TickID, o.TickTime.Unix(), o.Seen.UnixMilli(), o.TickDuration.Milliseconds(),
 			o.TickError, o.Quiet, o.Low, o.High, o.NotRunning, o.DaemonLow, o.DaemonHigh,
 			o.Removed, o.Started, o.Caps, o.MemUsedKB, o.MemTotalKB, o.RSSKB, o.Goroutines,
-			o.FDs, o.Threads, o.DBBytes, o.OldestRow.Milliseconds()); err != nil {
+			o.FDs, o.Threads, o.DBBytes, oldestMillis(o.OldestRow)); err != nil {
 			return fmt.Errorf("insert observation: %w", err)
 		}
 	}
@@ -172,6 +172,15 @@ func writeAll(ctx context.Context, db *sql.DB, r *Results) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// oldestMillis stores OldestRow; "no rows" (any negative) stays -1, which a
+// plain conversion would round to 0, an empty table passing for a fresh row.
+func oldestMillis(d time.Duration) int64 {
+	if d < 0 {
+		return -1
+	}
+	return d.Milliseconds()
 }
 
 // ReadResults reads a file WriteResults wrote.
@@ -232,6 +241,9 @@ func readObservations(ctx context.Context, db *sql.DB, r *Results) error {
 		o.TickTime, o.Seen = time.Unix(ts, 0), time.UnixMilli(seen)
 		o.TickDuration = time.Duration(dur) * time.Millisecond
 		o.OldestRow = time.Duration(oldest) * time.Millisecond
+		if oldest < 0 {
+			o.OldestRow = -1
+		}
 		r.Observations = append(r.Observations, o)
 	}
 	return rows.Err()

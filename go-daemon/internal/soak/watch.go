@@ -10,26 +10,31 @@ import (
 // dbTick is one row of the daemon's ticks table with what the harness joins
 // to it from the same database.
 type dbTick struct {
-	ID          int64
-	Time        time.Time
-	Duration    time.Duration
-	Low, High   int
-	Removed     int
-	Started     int
-	Error       string
-	MemUsedKB   int64
-	MemTotalKB  int64
-	Actions     []ActionRow
-	actionTimes []int64
+	ID         int64
+	Time       time.Time
+	Duration   time.Duration
+	Low, High  int
+	Removed    int
+	Started    int
+	Error      string
+	MemUsedKB  int64
+	MemTotalKB int64
+	Actions    []ActionRow
 }
 
 // watcher reads the daemon's database while the daemon writes it. Each poll
 // is one short read transaction, so it sees whole ticks and never holds back
 // the daemon's checkpoints for long.
+//
+// Rows are new when their id or their time is past the last one seen: the
+// tables' ids are plain rowids, which SQLite hands out again once pruning
+// has emptied a table (a daemon stopped for longer than the retention).
 type watcher struct {
-	db         *sql.DB
-	lastTick   int64
-	lastAction int64
+	db           *sql.DB
+	lastTick     int64
+	lastTickTS   int64
+	lastAction   int64
+	lastActionTS int64
 }
 
 func openWatcher(path string) (*watcher, error) {
@@ -71,13 +76,16 @@ func (w *watcher) poll(ctx context.Context, now time.Time) ([]dbTick, time.Durat
 	if err != nil {
 		return nil, 0, err
 	}
-	w.lastTick = ticks[len(ticks)-1].ID
+	for _, t := range ticks {
+		w.lastTick, w.lastTickTS = max(w.lastTick, t.ID), max(w.lastTickTS, t.Time.Unix())
+	}
 	return ticks, oldest, nil
 }
 
 func (w *watcher) ticks(ctx context.Context, tx *sql.Tx) ([]dbTick, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, ts, duration_ms, low_running, high_running,
-		removed, started, COALESCE(error, '') FROM ticks WHERE id > ? ORDER BY id`, w.lastTick)
+		removed, started, COALESCE(error, '') FROM ticks WHERE id > ? OR ts > ?
+		ORDER BY ts, id`, w.lastTick, w.lastTickTS)
 	if err != nil {
 		return nil, fmt.Errorf("read ticks: %w", err)
 	}
@@ -101,7 +109,8 @@ func (w *watcher) ticks(ctx context.Context, tx *sql.Tx) ([]dbTick, error) {
 // an action of no tick read here goes to the newest one.
 func (w *watcher) actions(ctx context.Context, tx *sql.Tx, ticks []dbTick) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, ts, action, container_id, name, class, ok,
-		COALESCE(error, '') FROM actions WHERE id > ? ORDER BY id`, w.lastAction)
+		COALESCE(error, '') FROM actions WHERE id > ? OR ts > ? ORDER BY ts, id`,
+		w.lastAction, w.lastActionTS)
 	if err != nil {
 		return fmt.Errorf("read actions: %w", err)
 	}
@@ -120,7 +129,7 @@ func (w *watcher) actions(ctx context.Context, tx *sql.Tx, ticks []dbTick) error
 			}
 		}
 		ticks[i].Actions = append(ticks[i].Actions, a)
-		w.lastAction = a.ID
+		w.lastAction, w.lastActionTS = max(w.lastAction, a.ID), max(w.lastActionTS, ts)
 	}
 	return rows.Err()
 }
