@@ -2,6 +2,8 @@ package dashcheck
 
 import (
 	"context"
+	"database/sql"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -188,14 +190,24 @@ func seed(t *testing.T) (string, *sim) {
 	return seeded.path, seeded.sim
 }
 
+var realDB = flag.String("dashcheck.db", "", "judge the dashboards on this database "+
+	"(opened read-only, for example one the daemon wrote) over the last hour of its ticks, "+
+	"instead of on the simulated history")
+
 // TestPanelsAgainstStore runs every target of every dashboard, expanded as the
 // plugin expands it, against a database with an hour of realistic data on
 // each side of the checked range, and judges each result by its panel type.
+// With -dashcheck.db it judges a real database instead.
 func TestPanelsAgainstStore(t *testing.T) {
-	path, _ := seed(t)
 	uid, prefix, options := provisionedDatasource(t)
+	path, r := "", Range{From: checkFrom, To: checkTo}
+	if *realDB != "" {
+		path, r = *realDB, lastHour(t, prefix+*realDB+"?"+options)
+		t.Logf("range %s .. %s", r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339))
+	} else {
+		path, _ = seed(t)
+	}
 	db := pluginDB(t, prefix+path+"?"+options)
-	r := Range{From: checkFrom, To: checkTo}
 	total := 0
 	for _, d := range loadDashboards(t) {
 		for _, p := range d.AllPanels() {
@@ -225,6 +237,20 @@ func TestPanelsAgainstStore(t *testing.T) {
 	if total < 20 {
 		t.Errorf("checked %d targets: the dashboards lost panels", total)
 	}
+}
+
+// lastHour is the hour up to the newest tick of the database at dsn.
+func lastHour(t *testing.T, dsn string) Range {
+	t.Helper()
+	var last sql.NullInt64
+	if err := pluginDB(t, dsn).QueryRow("SELECT MAX(ts) FROM ticks").Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	if !last.Valid {
+		t.Fatalf("%s has no ticks", dsn)
+	}
+	to := time.Unix(last.Int64, 0)
+	return Range{From: to.Add(-time.Hour), To: to}
 }
 
 // panelResult runs the one target of the titled panel of a dashboard.
