@@ -51,3 +51,31 @@ func TestFiftyExtrasWithinOneTick(t *testing.T) {
 		t.Errorf("SIGTERM: %v", err)
 	}
 }
+
+// TestDryRun: with VIGIA_DRY_RUN=true the daemon records what it would do
+// and does nothing.
+func TestDryRun(t *testing.T) {
+	e := newEnv(t)
+	for i := range 5 {
+		e.vigiaContainer("low", "low", i)
+	}
+	d := e.startEnv("VIGIA_DRY_RUN=true")
+	eventually(t, 60*time.Second, "two ticks", func() bool {
+		return e.query("SELECT COUNT(*) FROM ticks WHERE error IS NULL") >= 2
+	})
+	if low, high := e.census(); low != 5 || high != 0 {
+		t.Errorf("dry run changed the host: %d low, %d high; want 5 and 0", low, high)
+	}
+	if n := e.query("SELECT COUNT(*) FROM actions WHERE dry_run = 0"); n != 0 {
+		t.Errorf("%d actions recorded as carried out in a dry run", n)
+	}
+	if n := e.query("SELECT COUNT(*) FROM actions WHERE dry_run = 1 AND action = 'remove'"); n < 2 {
+		t.Errorf("%d dry-run removals recorded, want at least 2 (one tick's)", n)
+	}
+	if n := e.query("SELECT COUNT(*) FROM actions WHERE dry_run = 1 AND action = 'start'"); n < 2 {
+		t.Errorf("%d dry-run starts recorded, want at least 2 (one tick's)", n)
+	}
+	if err := d.stop(t, syscall.SIGTERM); err != nil {
+		t.Errorf("SIGTERM: %v", err)
+	}
+}

@@ -20,18 +20,7 @@ func Top(ctx context.Context, w io.Writer, o *Observer, refresh time.Duration, a
 			return nil
 		}
 		var buf bytes.Buffer
-		switch {
-		case err != nil:
-			fmt.Fprintf(&buf, "%s%s  vigia top: %v (retrying)\n", clearScreen,
-				time.Now().Format(time.DateTime), err)
-		case asJSON:
-			err = JSON(&buf, st)
-		default:
-			buf.WriteString(clearScreen)
-			fmt.Fprintf(&buf, "vigia top: every %s, Ctrl-C to quit\n", refresh)
-			err = WriteStatus(&buf, st)
-		}
-		if err != nil {
+		if err := frame(&buf, st, err, refresh, asJSON); err != nil {
 			return err
 		}
 		if _, err := w.Write(buf.Bytes()); err != nil {
@@ -43,4 +32,22 @@ func Top(ctx context.Context, w io.Writer, o *Observer, refresh time.Duration, a
 		case <-time.After(refresh):
 		}
 	}
+}
+
+// frame renders one refresh: the view, or the error that kept it from being
+// read (the next refresh tries again).
+func frame(buf *bytes.Buffer, st Status, readErr error, refresh time.Duration, asJSON bool) error {
+	switch {
+	case readErr != nil && asJSON:
+		return JSON(buf, map[string]string{"error": readErr.Error()})
+	case readErr != nil:
+		fmt.Fprintf(buf, "%s%s  vigia top: %v (retrying)\n", clearScreen,
+			time.Now().Format(time.DateTime), readErr)
+		return nil
+	case asJSON:
+		return JSON(buf, st)
+	}
+	buf.WriteString(clearScreen)
+	fmt.Fprintf(buf, "vigia top: every %s, Ctrl-C to quit\n", refresh)
+	return WriteStatus(buf, st)
 }
