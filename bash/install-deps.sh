@@ -12,7 +12,7 @@ readonly PACKAGES=(
 	# build
 	build-essential make gcc libc6-dev git ca-certificates
 	# kernel modules: build, dkms, VM lane
-	dkms kmod cpio busybox-static qemu-system-x86
+	dkms kmod cpio busybox-static qemu-system-x86 xz-utils python3-jsonschema
 	# workload and scripts
 	cron shellcheck bats util-linux procps jq
 	# daemon and dashboards

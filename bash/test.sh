@@ -23,6 +23,8 @@ readonly SUITES=(
 	"cron|bash/tests/workload-suite.sh cron"
 	"daemon-integration|bash/build-images.sh && cd go-daemon && go test -tags integration -count=1 -timeout 15m -v ./integration/"
 	"soak|make --no-print-directory daemon images >/dev/null && go-daemon/bin/vigia soak --duration 3m --report build/soak/report.html"
+	"kernel-build|modulo-kernel/tests/kernel-build.sh"
+	"kernel-vm|modulo-kernel/tests/kernel-vm.sh"
 )
 
 usage() {
