@@ -153,10 +153,7 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	for _, u := range cfg.Unknown {
 		log.Warn("configuration key not used by the daemon", "key", u)
 	}
-	// TODO: take it from config (VIGIA_DEBUG_ADDR, --debug.addr) once the
-	// config package has the key (asked in /work/notes/to-core.md).
-	debugAddr := os.Getenv("VIGIA_DEBUG_ADDR")
-	return daemon.Run(ctx, daemon.Options{Config: cfg, Log: log, DebugAddr: debugAddr})
+	return daemon.Run(ctx, daemon.Options{Config: cfg, Log: log})
 }
 
 // logOutput tees the daemon's log to LogDir/daemon.log; stderr alone when the

@@ -41,11 +41,6 @@ import (
 type Options struct {
 	Config *config.Config
 	Log    *slog.Logger
-	// Instance, when not empty, overrides Config.Instance (VIGIA_INSTANCE).
-	Instance string
-	// DebugAddr, when not empty, serves /debug/vars and /debug/pprof there
-	// (loopback only).
-	DebugAddr string
 	// Source, when set, replaces the sensor choice (kernel modules or the
 	// userspace fallback); for tests.
 	Source sensor.Source
@@ -54,11 +49,6 @@ type Options struct {
 // Run starts the daemon and blocks until ctx is done or start-up fails.
 func Run(ctx context.Context, o Options) (err error) {
 	cfg, log := o.Config, o.Log.With("component", "daemon")
-	if o.Instance != "" {
-		c := *cfg
-		c.Instance = o.Instance
-		cfg = &c
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
@@ -69,10 +59,10 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer lock.Release()
-	if o.DebugAddr != "" {
+	if cfg.DebugAddr != "" {
 		dctx, stop := context.WithCancel(ctx)
 		defer stop()
-		if err := ServeDebug(dctx, o.DebugAddr, log); err != nil {
+		if err := ServeDebug(dctx, cfg.DebugAddr, log); err != nil {
 			return err
 		}
 	}
