@@ -208,6 +208,11 @@ func lintTarget(t Target, dsUID string) []error {
 	if t.QueryText != t.RawQueryText {
 		errs = append(errs, errors.New("queryText and rawQueryText differ"))
 	}
+	// Without both bounds a panel shows rows from outside the range the user
+	// picked; for a stat or a pie no time column would give it away.
+	if !strings.Contains(t.QueryText, "$__from") || !strings.Contains(t.QueryText, "$__to") {
+		errs = append(errs, errors.New("query ignores the dashboard range: use $__from and $__to"))
+	}
 	if t.RawSQL != "" {
 		errs = append(errs, errors.New("rawSql is set; the plugin ignores it"))
 	}

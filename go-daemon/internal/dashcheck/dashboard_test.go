@@ -87,7 +87,7 @@ func TestDashboardsContent(t *testing.T) {
 func TestLintFindsFaults(t *testing.T) {
 	good := func() Dashboard {
 		ref := &Ref{Type: PluginType, UID: "vigia-sqlite"}
-		q := "SELECT 1 AS v\n"
+		q := "SELECT COUNT(*) AS v FROM ticks WHERE ts BETWEEN $__from / 1000 AND $__to / 1000\n"
 		p := Panel{ID: 1, Type: "stat", Title: "One", Description: "A one.", Datasource: ref,
 			Targets: []Target{{RefID: "A", Datasource: ref, QueryType: "table", RawQueryText: q,
 				QueryText: q, TimeColumns: []string{"time"}}}}
@@ -112,6 +112,11 @@ func TestLintFindsFaults(t *testing.T) {
 			tg := &d.Panels[0].Targets[0]
 			tg.RawSQL, tg.QueryText, tg.RawQueryText = tg.QueryText, "", ""
 		}, "ignores rawSql"},
+		{"no range", func(d *Dashboard) {
+			tg := &d.Panels[0].Targets[0]
+			tg.QueryText = "SELECT COUNT(*) AS v FROM ticks WHERE ts >= $__from / 1000"
+			tg.RawQueryText = tg.QueryText
+		}, "ignores the dashboard range"},
 		{"texts differ", func(d *Dashboard) { d.Panels[0].Targets[0].QueryText = "SELECT 2" }, "differ"},
 		{"query type", func(d *Dashboard) { d.Panels[0].Targets[0].QueryType = "timeseries" }, "queryType"},
 		{"no targets", func(d *Dashboard) { d.Panels[0].Targets = nil }, "no targets"},
