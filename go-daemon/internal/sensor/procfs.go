@@ -12,8 +12,14 @@ import (
 	"unicode/utf8"
 )
 
-// pfKthread is PF_KTHREAD in the flags field of /proc/<pid>/stat.
-const pfKthread = 0x00200000
+// Flags of the flags field of /proc/<pid>/stat: PF_KTHREAD and PF_WQ_WORKER.
+const (
+	pfKthread  = 0x00200000
+	pfWQWorker = 0x00000020
+)
+
+// commMax is the length of a task's comm, TASK_COMM_LEN less its NUL.
+const commMax = 15
 
 // userHZ is the unit of the times in /proc/<pid>/stat: USER_HZ, which Linux
 // fixes at 100 on every architecture it exports it to userspace.
@@ -96,22 +102,41 @@ func parseStat(data []byte) (Process, bool, error) {
 	if err != nil {
 		return p, false, fmt.Errorf("stat: pid: %w", err)
 	}
-	p.PID, p.Name = pid, latin1Fallback(data[open+1:end])
 	// f[0] is field 3 (state) of proc(5).
 	f := bytes.Fields(data[end+1:])
 	if len(f) < 22 {
 		return p, false, fmt.Errorf("stat: %d fields after comm, want >= 22", len(f))
 	}
 	num := func(i int) uint64 { v, _ := strconv.ParseUint(string(f[i]), 10, 64); return v }
+	flags := num(6)
+	p.PID, p.Name = pid, latin1Fallback(comm(data[open+1:end], flags))
 	p.State = string(f[0])
 	p.PPID = int(num(1))
-	flags := num(6)
 	p.CPUTimeNS = (num(11) + num(12)) * (1e9 / userHZ)
 	p.Threads = int(num(17))
 	p.StartTimeNS = num(19) * (1e9 / userHZ)
 	p.VszKB = num(20) / 1024
 	p.RssKB = num(21) * uint64(os.Getpagesize()) / 1024
 	return p, flags&pfKthread != 0, nil
+}
+
+// comm turns the name /proc/<pid>/stat shows back into the task's comm, the
+// name the kernel modules print: /proc adds what a kworker works for
+// ("kworker/0:1-events", "+" while busy) and shows a kernel thread's full
+// name past comm's 15 bytes ("rcu_tasks_kthread"). A rescuer
+// ("kworker/R-mm_percpu_wq" since Linux 6.9) has its "-" in its comm.
+func comm(name []byte, flags uint64) []byte {
+	const prefix, rescuer = "kworker/", "kworker/R-"
+	if flags&pfWQWorker != 0 && bytes.HasPrefix(name, []byte(prefix)) &&
+		!bytes.HasPrefix(name, []byte(rescuer)) {
+		if i := bytes.IndexAny(name[len(prefix):], "+-"); i >= 0 {
+			name = name[:len(prefix)+i]
+		}
+	}
+	if len(name) > commMax {
+		name = name[:commMax]
+	}
+	return name
 }
 
 // readUID returns the real uid of a status file, 0 when unreadable.

@@ -17,9 +17,11 @@ import (
 // for hosts where the modules cannot be loaded.
 //
 // Limitations: CPU times come from /proc/<pid>/stat in clock ticks (10 ms),
-// coarser than the kernel module's nanoseconds; io_read_bytes and
-// io_write_bytes are 0 for a process whose /proc/<pid>/io cannot be read
-// (it needs the privileges to trace the process).
+// coarser than the kernel module's nanoseconds; since Linux 6.2 the RSS there
+// leaves out what each CPU still holds in its share of the per-CPU counters
+// (up to 32 pages per CPU; the module adds it); io_read_bytes and
+// io_write_bytes are 0 for a process whose /proc/<pid>/io cannot be read (it
+// needs the privileges to trace the process).
 type Userspace struct {
 	// ProcRoot is the proc file system to read, "/proc" on a real host.
 	ProcRoot string

@@ -250,3 +250,25 @@ func FuzzParseStat(f *testing.F) {
 		}
 	})
 }
+
+func TestComm(t *testing.T) {
+	tests := []struct {
+		shown string
+		flags uint64
+		want  string
+	}{
+		{"bash", 0x400000, "bash"},
+		{"my-prog+x", 0x400000, "my-prog+x"},
+		{"kworker/0:1-events", pfKthread | pfWQWorker, "kworker/0:1"},
+		{"kworker/u8:2+ext4-rsv-conversion", pfKthread | pfWQWorker, "kworker/u8:2"},
+		{"kworker/1:0H", pfKthread | pfWQWorker, "kworker/1:0H"},
+		{"kworker/R-kvfree_rcu_reclaim", pfKthread | pfWQWorker, "kworker/R-kvfre"},
+		{"rcu_tasks_trace_kthread", pfKthread, "rcu_tasks_trace"},
+		{"kworker/0:1-evil", 0x400000, "kworker/0:1-evi"}, // a user process named like one
+	}
+	for _, tt := range tests {
+		if got := string(comm([]byte(tt.shown), tt.flags)); got != tt.want {
+			t.Errorf("comm(%q, %#x) = %q, want %q", tt.shown, tt.flags, got, tt.want)
+		}
+	}
+}
