@@ -230,10 +230,7 @@ func cmdEvents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *asJSON {
-		if actions == nil {
-			actions = []store.Action{}
-		}
-		return ui.JSON(stdout, actions)
+		return ui.JSON(stdout, ui.Events(actions))
 	}
 	return ui.WriteEvents(stdout, actions)
 }

@@ -98,3 +98,34 @@ func short(id string) string {
 	}
 	return id
 }
+
+// Event is one action as `vigia events --json` prints it.
+type Event struct {
+	ID          int64     `json:"id"`
+	Time        time.Time `json:"time"`
+	Action      string    `json:"action"`
+	ContainerID string    `json:"container_id"`
+	Name        string    `json:"name"`
+	Class       string    `json:"class"`
+	Kind        string    `json:"kind"`
+	Reason      string    `json:"reason"`
+	Score       *float64  `json:"score"`
+	CPUPct      *float64  `json:"cpu_pct"`
+	RssKB       *uint64   `json:"rss_kb"`
+	MemPct      *float64  `json:"mem_pct"`
+	DryRun      bool      `json:"dry_run"`
+	OK          bool      `json:"ok"`
+	Error       string    `json:"error,omitempty"`
+}
+
+// Events converts store actions for JSON output; never nil.
+func Events(actions []store.Action) []Event {
+	out := make([]Event, 0, len(actions))
+	for _, a := range actions {
+		out = append(out, Event{ID: a.ID, Time: a.Time, Action: a.Action,
+			ContainerID: a.ContainerID, Name: a.Name, Class: a.Class, Kind: a.Kind,
+			Reason: a.Reason, Score: a.Score, CPUPct: a.CPUPct, RssKB: a.RssKB,
+			MemPct: a.MemPct, DryRun: a.DryRun, OK: a.OK, Error: a.Error})
+	}
+	return out
+}

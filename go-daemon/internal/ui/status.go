@@ -101,7 +101,8 @@ func (o *Observer) Observe(ctx context.Context) (Status, error) {
 
 func build(u sensor.Usage, list []docker.Container, plan policy.Plan, t policy.Targets) Status {
 	st := Status{Time: time.Unix(0, int64(u.TimestampNS)), Sensor: u.Sensor, Memory: u.Memory,
-		KeepLow: t.KeepLow, KeepHigh: t.KeepHigh, Start: plan.Start,
+		KeepLow: t.KeepLow, KeepHigh: t.KeepHigh, Containers: []Row{},
+		Start:      append([]policy.Start{}, plan.Start...),
 		LowRunning: plan.Running[policy.ClassLow], HighRunning: plan.Running[policy.ClassHigh]}
 	verdict := map[string]policy.Decision{}
 	for _, group := range [][]policy.Decision{plan.Remove, plan.Keep, plan.Skip} {

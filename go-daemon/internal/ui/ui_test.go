@@ -85,6 +85,11 @@ func TestStatus(t *testing.T) {
 	if !strings.Contains(buf.String(), `"cpu_pct": null`) {
 		t.Error("an unknown CPU rate is not null in JSON")
 	}
+	empty := build(sensor.Usage{}, nil, policy.Plan{}, policy.Targets{})
+	if b, _ := json.Marshal(empty); !strings.Contains(string(b), `"containers":[]`) ||
+		!strings.Contains(string(b), `"start":[]`) {
+		t.Errorf("an empty status has null lists: %s", b)
+	}
 }
 
 func TestEvents(t *testing.T) {
@@ -108,6 +113,19 @@ func TestEvents(t *testing.T) {
 		if !strings.Contains(out, w) {
 			t.Errorf("events table lacks %q:\n%s", w, out)
 		}
+	}
+	buf.Reset()
+	if err := JSON(&buf, Events(actions)); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"container_id": "aaaa`, `"dry_run": true`, `"score": null`,
+		`"error": "image not found"`} {
+		if !strings.Contains(buf.String(), w) {
+			t.Errorf("events JSON lacks %q:\n%s", w, &buf)
+		}
+	}
+	if b, _ := json.Marshal(Events(nil)); string(b) != "[]" {
+		t.Errorf("no events in JSON = %s, want []", b)
 	}
 	buf.Reset()
 	if err := WriteEvents(&buf, nil); err != nil || !strings.Contains(buf.String(), "no action") {
