@@ -18,6 +18,7 @@ import (
 	"vigia/internal/config"
 	"vigia/internal/daemon"
 	"vigia/internal/docker"
+	"vigia/internal/logfile"
 	"vigia/internal/policy"
 	"vigia/internal/sensor"
 	"vigia/internal/store"
@@ -156,14 +157,14 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	return daemon.Run(ctx, daemon.Options{Config: cfg, Log: log})
 }
 
-// logOutput tees the daemon's log to LogDir/daemon.log; stderr alone when the
-// file cannot be opened.
+// logOutput tees the daemon's log to LogDir/daemon.log (rotated to
+// daemon.log.1 past 16 MiB); stderr alone when the file cannot be opened.
 func logOutput(dir string, stderr io.Writer) (io.Writer, func()) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "vigia: log only to stderr: %v\n", err)
 		return stderr, func() {}
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "daemon.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := logfile.Open(filepath.Join(dir, "daemon.log"), logfile.DefaultMaxBytes)
 	if err != nil {
 		fmt.Fprintf(stderr, "vigia: log only to stderr: %v\n", err)
 		return stderr, func() {}
