@@ -116,7 +116,7 @@ func parseStat(data []byte) (Process, bool, error) {
 	p.Threads = int(num(17))
 	p.StartTimeNS = num(19) * (1e9 / userHZ)
 	p.VszKB = num(20) / 1024
-	p.RssKB = num(21) * uint64(os.Getpagesize()) / 1024
+	p.RssKB = num(21) * uint64(os.Getpagesize()) / 1024 // VmRSS replaces it when there is one
 	return p, flags&pfKthread != 0, nil
 }
 
@@ -139,19 +139,29 @@ func comm(name []byte, flags uint64) []byte {
 	return name
 }
 
-// readUID returns the real uid of a status file, 0 when unreadable.
-func readUID(path string) uint32 {
+// readStatus returns the real uid and VmRSS of a status file; rssOK is false
+// without a VmRSS line (kernel threads, zombies) or when the file cannot be
+// read. VmRSS is exact where /proc/<pid>/stat's RSS is not (see Userspace).
+func readStatus(path string) (uid uint32, rssKB uint64, rssOK bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return 0, 0, false
 	}
 	for _, line := range bytes.Split(data, []byte("\n")) {
-		if f := bytes.Fields(line); len(f) >= 2 && string(f[0]) == "Uid:" {
+		f := bytes.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch string(f[0]) {
+		case "Uid:":
 			v, _ := strconv.ParseUint(string(f[1]), 10, 32)
-			return uint32(v)
+			uid = uint32(v)
+		case "VmRSS:":
+			rssKB, err = strconv.ParseUint(string(f[1]), 10, 64)
+			rssOK = err == nil
 		}
 	}
-	return 0
+	return uid, rssKB, rssOK
 }
 
 // readCmdline joins the NUL-separated arguments with single spaces. As the

@@ -16,10 +16,12 @@ import (
 // Userspace builds the documents the kernel modules print from /proc/<pid>,
 // for hosts where the modules cannot be loaded.
 //
+// RSS is VmRSS of /proc/<pid>/status: since Linux 6.2 the RSS counters are
+// per CPU, and /proc/<pid>/stat's RSS leaves out what each CPU still holds
+// (up to 32 pages per CPU), while VmRSS adds it up as the kernel modules do.
+//
 // Limitations: CPU times come from /proc/<pid>/stat in clock ticks (10 ms),
-// coarser than the kernel module's nanoseconds; since Linux 6.2 the RSS there
-// leaves out what each CPU still holds in its share of the per-CPU counters
-// (up to 32 pages per CPU; the module adds it); io_read_bytes and
+// coarser than the kernel module's nanoseconds; io_read_bytes and
 // io_write_bytes are 0 for a process whose /proc/<pid>/io cannot be read (it
 // needs the privileges to trace the process).
 type Userspace struct {
@@ -142,7 +144,11 @@ func (u *Userspace) process(pid int, head *Snapshot) (procInfo, cgroupMatch, boo
 	if err != nil || p.PID != pid {
 		return p, cg, false
 	}
-	p.UID = readUID(filepath.Join(dir, "status"))
+	uid, rss, rssOK := readStatus(filepath.Join(dir, "status"))
+	p.UID = uid
+	if rssOK {
+		p.RssKB = rss
+	}
 	p.Cmdline, p.CmdlineTruncated = readCmdline(filepath.Join(dir, "cmdline"))
 	p.IOReadBytes, p.IOWriteBytes = readIO(filepath.Join(dir, "io"))
 	p.MemPct = percent(p.RssKB, head.Memory.TotalKB)
