@@ -83,9 +83,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	res, err := soak.Run(ctx, o)
 	if errors.Is(err, soak.ErrCannotRun) {
-		fmt.Fprintf(stderr, "vigia soak: %v\n", err)
-		// Nothing was started: no container, no daemon, no cron entry.
-		os.Exit(exitCannotRun)
+		return &exitError{code: exitCannotRun, err: err}
 	}
 	if res == nil {
 		return err

@@ -64,7 +64,7 @@ func TestRenderPage(t *testing.T) {
 		`<span class="fail">fail</span>`,
 		"&lt;script&gt;alert(1)&lt;/script&gt;", // meta is escaped
 		"foreign &lt;b&gt;gone&lt;/b&gt;",       // check details are escaped
-		"<td>rss_flat</td><td>grew</td>",         // failed run check listed
+		"<td>rss_flat</td><td>grew</td>",        // failed run check listed
 		"Containers running per class", "Host memory", "Removals, starts and caps",
 		"Daemon memory", "Daemon goroutines", "Database size",
 		"<th>Caps applied</th><td>1</td>",

@@ -5,8 +5,8 @@
 // The run: the real daemon (`vigia run`, a child process of the harness) with
 // a temporary database, log directory and cron file path, the userspace sensor
 // where the kernel modules cannot load, a short tick and a short retention;
-// the real generator (bash/generate.sh) started by the harness every
-// GeneratorEvery; a Grafana stand-in (io.vigia.role=grafana) and two foreign
+// the real generator (bash/generate.sh) started by the harness GeneratorEvery
+// after its previous run ended; a Grafana stand-in (io.vigia.role=grafana) and two foreign
 // containers the harness starts and expects untouched. Every container of the
 // run carries io.vigia.instance=<run id>, and the daemon is started with
 // VIGIA_INSTANCE=<run id>, so other tests on the same Docker engine neither see
@@ -32,14 +32,18 @@
 // Flat), ticks_seen (the daemon kept its pace), counts_judged (enough ticks
 // were judged for counts), generator_ok (every generator run succeeded),
 // daemon_exit (exit status 0 within the stop timeout after SIGTERM),
-// cron_removed (the entry is gone after it) and standins_final.
+// cron_removed (the entry is gone after it), standins_final, generator_labels
+// (every container the generator started carried the run's label) and
+// cleanup. A run that stops early (the daemon died, the generator did not
+// label its containers, Ctrl-C) records completed=fail with the reason
+// instead of the leak and pace checks.
 //
 // Quiet and busy ticks: the generator adds Batch containers at once, and the
 // daemon removes the extras at its next tick. A tick whose window (from its
 // start to the moment the harness looked) overlaps a generator run is busy: the
 // extras Docker shows then are the generator's, not a fault. counts and
 // no_exited are judged on quiet ticks only; a busy tick records "not judged".
-// counts_judged fails when fewer than a third of the ticks were quiet, so a
+// counts_judged fails when fewer than a fifth of the ticks were quiet, so a
 // generator that never pauses cannot hide a broken policy.
 //
 // Results go to a SQLite file of their own (results.db, see Results), because

@@ -74,7 +74,8 @@ func ticksSeen(obs []Observation, o Options) Check {
 	return Check{Name: "ticks_seen", Status: statusOf(len(obs) >= want/2), Detail: d}
 }
 
-// countsJudged fails when fewer than a third of the ticks were quiet.
+// countsJudged fails when fewer than a fifth of the ticks, or fewer than
+// five, were quiet: the counts were then hardly judged at all.
 func countsJudged(obs []Observation) Check {
 	quiet := 0
 	for _, ob := range obs {
@@ -82,8 +83,9 @@ func countsJudged(obs []Observation) Check {
 			quiet++
 		}
 	}
-	d := fmt.Sprintf("%d of %d ticks were quiet and judged for counts", quiet, len(obs))
-	return Check{Name: "counts_judged", Status: statusOf(len(obs) > 0 && 3*quiet >= len(obs)),
+	d := fmt.Sprintf("%d of %d ticks were quiet and judged for counts (at least a fifth and "+
+		"5 required)", quiet, len(obs))
+	return Check{Name: "counts_judged", Status: statusOf(quiet >= 5 && 5*quiet >= len(obs)),
 		Detail: d}
 }
 

@@ -24,11 +24,31 @@ type generator struct {
 	args   []string
 	env    []string
 
+	// since is when the schedule began: the first run is due one pause
+	// after it.
+	since time.Time
+
 	mu      sync.Mutex
 	runs    []GeneratorRun
 	active  time.Time // start of the run in progress; zero when none
 	names   []string  // every container name a run printed
 	running sync.WaitGroup
+}
+
+// due reports whether the next run should start at now: none is in
+// progress and pause has passed since the last one ended (or since the
+// schedule began).
+func (g *generator) due(now time.Time, pause time.Duration) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.active.IsZero() {
+		return false
+	}
+	last := g.since
+	if n := len(g.runs); n > 0 {
+		last = g.runs[n-1].End
+	}
+	return !now.Before(last.Add(pause))
 }
 
 // start begins a run in the background unless one is in progress; it

@@ -116,3 +116,25 @@ func TestOverlapsAny(t *testing.T) {
 		})
 	}
 }
+
+func TestGeneratorDue(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	g := &generator{since: t0}
+	if g.due(t0.Add(9*time.Second), 10*time.Second) {
+		t.Error("due before the first pause is over")
+	}
+	if !g.due(t0.Add(10*time.Second), 10*time.Second) {
+		t.Error("not due once the first pause is over")
+	}
+	g.runs = []GeneratorRun{{Start: t0.Add(10 * time.Second), End: t0.Add(25 * time.Second)}}
+	if g.due(t0.Add(30*time.Second), 10*time.Second) {
+		t.Error("due 5s after a run ended, want a 10s pause")
+	}
+	if !g.due(t0.Add(35*time.Second), 10*time.Second) {
+		t.Error("not due 10s after a run ended")
+	}
+	g.active = t0.Add(35 * time.Second)
+	if g.due(t0.Add(time.Hour), 10*time.Second) {
+		t.Error("due while a run is in progress")
+	}
+}

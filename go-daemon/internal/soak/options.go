@@ -23,7 +23,9 @@ var ErrCannotRun = errors.New("cannot run the soak here")
 type Options struct {
 	Duration       time.Duration // how long the daemon runs (3m)
 	Tick           time.Duration // the daemon's VIGIA_INTERVAL (2s)
-	GeneratorEvery time.Duration // time between two generator runs (10s)
+	// GeneratorEvery is the pause from the end of one generator run to the
+	// start of the next (10s).
+	GeneratorEvery time.Duration
 	Batch          int           // containers per generator run (10)
 	Retention      time.Duration // the daemon's VIGIA_RETENTION (60s)
 	KeepLow        int           // VIGIA_KEEP_LOW (3)

@@ -62,7 +62,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	defer s.eng.Close()
 	runErr := s.run(ctx)
-	s.finish()
+	s.finish(runErr)
 	if err := WriteResults(context.WithoutCancel(ctx), filepath.Join(o.Dir, "results.db"),
 		&s.res); err != nil {
 		return &s.res, errors.Join(runErr, err)
@@ -194,8 +194,8 @@ func (s *soak) loop(ctx context.Context) error {
 	defer end.Stop()
 	poll := time.NewTicker(pollEvery)
 	defer poll.Stop()
-	gen := time.NewTicker(s.o.GeneratorEvery)
-	defer gen.Stop()
+	s.gen.since = time.Now()
+	checked := 0 // generator runs whose containers were checked for the label
 	for {
 		select {
 		case <-ctx.Done():
@@ -203,19 +203,41 @@ func (s *soak) loop(ctx context.Context) error {
 			return fmt.Errorf("soak: interrupted: %w", context.Cause(ctx))
 		case <-end.C:
 			return nil
-		case <-gen.C:
-			if !s.gen.start(ctx) {
-				s.log.Warn("generator still running at its next turn; skipped a run")
-			}
 		case <-poll.C:
+			if s.gen.due(time.Now(), s.o.GeneratorEvery) {
+				s.gen.start(ctx)
+			}
 			if err := s.observe(ctx); err != nil {
 				s.log.Warn("observe", "err", err)
 			}
 			if ok, why := s.daemon.alive(); !ok {
 				return fmt.Errorf("soak: %s", why)
 			}
+			var err error
+			if checked, err = s.checkNewRuns(ctx, checked); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// checkNewRuns stops the soak at once when a generator run started
+// containers without the run's instance label: the run's daemon cannot see
+// them, so they would pile up on the shared engine. They are removed.
+func (s *soak) checkNewRuns(ctx context.Context, checked int) (int, error) {
+	runs, names := s.gen.snapshot()
+	if len(runs) == checked {
+		return checked, nil
+	}
+	c := s.labelCheck(ctx, names)
+	if c.Status == Pass {
+		return len(runs), nil
+	}
+	s.res.Checks = append(s.res.Checks, c)
+	if _, err := s.eng.cleanup(ctx, s.id, names); err != nil {
+		s.log.Warn("remove the unlabelled containers", "err", err)
+	}
+	return len(runs), fmt.Errorf("soak: stopped early: %s", c.Detail)
 }
 
 // observe judges the ticks written since the last poll.
@@ -343,8 +365,10 @@ func (s *soak) stopDaemon() {
 	s.log.Info("daemon stopped", "exit", exit.Detail)
 }
 
-// finish judges the whole run, removes the run's containers and closes.
-func (s *soak) finish() {
+// finish judges the whole run, removes the run's containers and closes. A
+// run that stopped early (runErr) is not judged for leaks and pace: its
+// error is the finding.
+func (s *soak) finish(runErr error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if s.watch != nil {
@@ -363,10 +387,15 @@ func (s *soak) finish() {
 		}
 		s.res.Checks = append(s.res.Checks, final)
 	}
-	if len(s.res.Observations) > 0 {
+	if runErr != nil {
+		s.res.Checks = append(s.res.Checks, Check{Name: "completed", Status: Fail,
+			Detail: runErr.Error()})
+	} else {
 		s.res.Checks = append(s.res.Checks, JudgeRun(s.res.Observations, runs, s.o)...)
 	}
-	s.res.Checks = append(s.res.Checks, s.labelCheck(ctx, names))
+	if !s.hasCheck("generator_labels") {
+		s.res.Checks = append(s.res.Checks, s.labelCheck(ctx, names))
+	}
 	n, err := s.eng.cleanup(ctx, s.id, names)
 	c := Check{Name: "cleanup", Status: Pass,
 		Detail: fmt.Sprintf("removed the run's %d containers", n)}
@@ -379,6 +408,23 @@ func (s *soak) finish() {
 	if len(s.res.Failed()) > 0 || s.res.Meta["interrupted"] != "" {
 		s.res.Meta["verdict"] = "fail"
 	}
+}
+
+// someOf lists the first n items and how many more there are.
+func someOf(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+func (s *soak) hasCheck(name string) bool {
+	for _, c := range s.res.Checks {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // labelCheck fails when a container the generator started does not carry
@@ -394,7 +440,7 @@ func (s *soak) labelCheck(ctx context.Context, names []string) Check {
 	case len(bad) > 0:
 		c.Status = Fail
 		c.Detail = fmt.Sprintf("%d containers without %s=%s (does bash/generate.sh honour "+
-			"VIGIA_INSTANCE?): %s", len(bad), labelInstance, s.id, strings.Join(bad, ", "))
+			"VIGIA_INSTANCE?): %s", len(bad), labelInstance, s.id, someOf(bad, 5))
 	}
 	return c
 }
@@ -434,9 +480,11 @@ func (s *soak) meta() {
 	m["keep_low"] = strconv.Itoa(s.o.KeepLow)
 	m["keep_high"] = strconv.Itoa(s.o.KeepHigh)
 	m["dir"] = s.o.Dir
-	m["generator_mode"] = "the harness runs bash/generate.sh every " +
-		s.o.GeneratorEvery.String() + " with the environment of the cron entry " +
-		"(cron runs a job at most once a minute); the daemon installs its cron entry at " +
-		s.cron + ", which the host's cron does not read"
+	m["generator_mode"] = "the harness runs bash/generate.sh " + s.o.GeneratorEvery.String() +
+		" after the previous run ended, with the environment of the cron entry (cron runs " +
+		"a job at most once a minute, and a run of " + strconv.Itoa(s.o.Batch) +
+		" containers takes seconds here: a pause after each run leaves quiet ticks to " +
+		"judge); the daemon installs its cron entry at " + s.cron +
+		", which the host's cron does not read"
 	m["stand_ins"] = strings.Join(standInRoles, ", ")
 }
