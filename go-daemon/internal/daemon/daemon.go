@@ -58,26 +58,18 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer lock.Release()
-	if cfg.DebugAddr != "" {
-		dctx, stop := context.WithCancel(ctx)
-		defer stop()
-		if err := ServeDebug(dctx, cfg.DebugAddr, log); err != nil {
-			return err
-		}
-	}
-	if removed, err := cron.Remove(cfg.CronFile); err != nil {
+	defer lock.Release() // after the database closed
+	ctx, stop := context.WithCancel(ctx)
+	defer stop() // ends the debug server, if any
+	if err := prepare(ctx, cfg, log); err != nil {
 		return err
-	} else if removed {
-		log.Info("removed a stale cron entry left by a daemon that did not exit cleanly",
-			"file", cfg.CronFile)
 	}
 
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
-	defer closeDB(db, log) // deferred first, so it runs last
+	defer closeDB(db, log) // runs after the cron entry is removed
 	log.Info("database ready", "path", cfg.DB)
 
 	eng, err := docker.New(cfg.Instance)
@@ -94,8 +86,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	src, sensorName := o.Source, "test"
 	if src == nil {
-		src, sensorName, err = ChooseSensor(ctx, cfg, log, LoadModules)
-		if err != nil {
+		if src, sensorName, err = ChooseSensor(ctx, cfg, log, LoadModules); err != nil {
 			return err
 		}
 	}
@@ -118,6 +109,25 @@ func Run(ctx context.Context, o Options) (err error) {
 		"instance", cfg.Instance)
 	loop.Run(ctx)
 	log.Info("stopping", "cause", context.Cause(ctx))
+	return nil
+}
+
+// prepare starts the debug server when configured and removes the cron entry
+// a killed daemon left behind (the lock proves no daemon runs).
+func prepare(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	if cfg.DebugAddr != "" {
+		if err := ServeDebug(ctx, cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
+	removed, err := cron.Remove(cfg.CronFile)
+	if err != nil {
+		return err
+	}
+	if removed {
+		log.Info("removed a stale cron entry left by a daemon that did not exit cleanly",
+			"file", cfg.CronFile)
+	}
 	return nil
 }
 
