@@ -59,6 +59,11 @@ func TestJudgeTick(t *testing.T) {
 			v.Obs.Quiet = false
 			v.Containers[0].State = "exited"
 		}, "no_exited", Skip, "generator"},
+		{"daemon recorded another count", func(v *TickView) { v.Obs.DaemonHigh = 3 },
+			"recorded_counts", Fail, "recorded low 3, high 3"},
+		{"busy tick: recorded counts not judged", func(v *TickView) {
+			v.Obs.Quiet, v.Obs.DaemonHigh = false, 3
+		}, "recorded_counts", Skip, "generator"},
 		{"exited container", func(v *TickView) { v.Containers[1].State = "exited" },
 			"no_exited", Fail, "clow (exited)"},
 		{"created container", func(v *TickView) { v.Containers[4].State = "created" },
@@ -140,7 +145,7 @@ func TestJudgeTick(t *testing.T) {
 // failure case above is the change's doing.
 func TestJudgeTickGood(t *testing.T) {
 	checks := JudgeTick(goodView(), testTargets)
-	want := []string{"tick_ok", "counts", "no_exited", "standins", "actions_ok",
+	want := []string{"tick_ok", "counts", "recorded_counts", "no_exited", "standins", "actions_ok",
 		"caps_applied", "cron_present", "retention", "daemon_alive"}
 	if len(checks) != len(want) {
 		t.Fatalf("got %d checks, want %d: %+v", len(checks), len(want), checks)

@@ -17,16 +17,17 @@
 // and the checks below; at the end it stops the daemon with SIGTERM and checks
 // the shutdown. Check names are stable (the report and the tests use them):
 //
-//	tick_ok        the daemon recorded the tick without an error
-//	counts         exactly KeepLow low and KeepHigh high of the run's containers run
-//	no_exited      none of the run's containers is exited, dead or stuck in created
-//	standins       the Grafana stand-in and the foreign containers are untouched:
-//	               same id, running, same start time, no restart, no new limits
-//	actions_ok     every action of the tick succeeded
-//	caps_applied   a container the tick capped carries a memory or CPU limit
-//	cron_present   the cron entry exists and runs bash/generate.sh
-//	retention      no row of the database is older than retention plus slack
-//	daemon_alive   the daemon process is alive
+//	tick_ok         the daemon recorded the tick without an error
+//	counts          exactly KeepLow low and KeepHigh high of the run's containers run
+//	recorded_counts the daemon's ticks row says the same counts as Docker
+//	no_exited       none of the run's containers is exited, dead or stuck in created
+//	standins        the Grafana stand-in and the foreign containers are untouched:
+//	                same id, running, same start time, no restart, no new limits
+//	actions_ok      every action of the tick succeeded
+//	caps_applied    a container the tick capped carries a memory or CPU limit
+//	cron_present    the cron entry exists and runs bash/generate.sh
+//	retention       no row of the database is older than retention plus slack
+//	daemon_alive    the daemon process is alive
 //
 // and once, at the end: rss_flat, goroutines_flat, fds_flat, db_size_flat (see
 // Flat), ticks_seen (the daemon kept its pace), counts_judged (enough ticks
@@ -41,8 +42,8 @@
 // Quiet and busy ticks: the generator adds Batch containers at once, and the
 // daemon removes the extras at its next tick. A tick whose window (from its
 // start to the moment the harness looked) overlaps a generator run is busy: the
-// extras Docker shows then are the generator's, not a fault. counts and
-// no_exited are judged on quiet ticks only; a busy tick records "not judged".
+// extras Docker shows then are the generator's, not a fault. counts,
+// recorded_counts and no_exited are judged on quiet ticks only; a busy tick records "not judged".
 // counts_judged fails when fewer than a fifth of the ticks were quiet, so a
 // generator that never pauses cannot hide a broken policy.
 //

@@ -21,8 +21,8 @@ var ErrCannotRun = errors.New("cannot run the soak here")
 // Options configure a soak run. The zero value of a field takes the default
 // named in its comment.
 type Options struct {
-	Duration       time.Duration // how long the daemon runs (3m)
-	Tick           time.Duration // the daemon's VIGIA_INTERVAL (2s)
+	Duration time.Duration // how long the daemon runs (3m)
+	Tick     time.Duration // the daemon's VIGIA_INTERVAL (2s)
 	// GeneratorEvery is the pause from the end of one generator run to the
 	// start of the next (10s).
 	GeneratorEvery time.Duration
