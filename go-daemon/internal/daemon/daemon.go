@@ -54,6 +54,14 @@ func Run(ctx context.Context, o Options) (err error) {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
+	signalled := ctx
+	defer func() {
+		// SIGINT or SIGTERM during start-up is a stop, not a failure.
+		if err != nil && signalled.Err() != nil && errors.Is(err, context.Canceled) {
+			log.Info("stopped during start-up", "cause", context.Cause(signalled))
+			err = nil
+		}
+	}()
 	lock, err := AcquireLock(LockPath(cfg.DB))
 	if err != nil {
 		return err

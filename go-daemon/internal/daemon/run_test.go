@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,32 @@ func TestRunRefusesForeignCronFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(cfg.CronFile); !strings.Contains(string(b), "backup") {
 		t.Errorf("foreign cron file changed: %q", b)
+	}
+}
+
+// slowLoad blocks start-up the way a long module build does.
+func slowLoad(ctx context.Context, _ *config.Config, _ *slog.Logger) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestRunStoppedDuringStartup(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.SensorFallback = true
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, _, err := ChooseSensor(ctx, cfg, quiet, slowLoad)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("ChooseSensor after cancel = %v, want context.Canceled (no fallback)", err)
+	}
+	// Through Run: the real load-modules.sh is absent from the test root, so
+	// stop it while Grafana's compose step or the sensor choice runs.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if err := Run(ctx2, Options{Config: cfg, Log: quiet}); err != nil {
+		t.Fatalf("Run stopped during start-up = %v, want nil", err)
+	}
+	if _, err := os.Stat(cfg.CronFile); !os.IsNotExist(err) {
+		t.Errorf("cron entry left after a stop during start-up: %v", err)
 	}
 }
