@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -288,4 +289,33 @@ func TestBadPath(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "open database") {
 		t.Errorf("Open under a regular file: %v", err)
 	}
+}
+
+func TestNotFinite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vigia.db")
+	d := open(t, path)
+	nan, inf := math.NaN(), math.Inf(1)
+	tests := []struct {
+		name   string
+		change func(*Tick)
+		msg    string
+	}{
+		{"memory", func(tk *Tick) { tk.Memory.UsedPct = nan }, "memory sample: used_pct is NaN"},
+		{"container mem", func(tk *Tick) { tk.Containers[1].MemPct = inf }, "container sample 1"},
+		{"container cpu", func(tk *Tick) { tk.Containers[0].CPUPct = f(nan) }, "cpu_pct NaN"},
+		{"process", func(tk *Tick) { tk.Processes[1].CPUPct = f(-inf) }, "process sample 1 (pid 10)"},
+		{"action", func(tk *Tick) { tk.Actions[0].Score = f(nan) }, "action 0 (remove vigia-ram-x)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk := sampleTick(t0)
+			tt.change(tk)
+			_, err := d.WriteTick(ctx, tk)
+			if err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("WriteTick = %v, want it to say %q", err, tt.msg)
+			}
+		})
+	}
+	checkRows(t, path, map[string]int{"ticks": 0})
 }

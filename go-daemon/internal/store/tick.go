@@ -101,6 +101,9 @@ type TickRow struct {
 // WriteTick writes t in one transaction and returns the tick's id. Nothing
 // of the tick is written when it fails.
 func (d *DB) WriteTick(ctx context.Context, t *Tick) (int64, error) {
+	if err := t.check(); err != nil {
+		return 0, fmt.Errorf("write tick: %w", err)
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("write tick: %w", classify(err, d.timeout))
