@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strconv"
@@ -20,10 +21,15 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in order; their numbers must
-// run 1, 2, 3 ... without a gap or a repeat.
+// migrations returns the embedded migrations in order.
 func migrations() ([]migration, error) {
-	entries, err := migrationFiles.ReadDir("migrations")
+	return migrationsIn(migrationFiles)
+}
+
+// migrationsIn reads migrations/*.sql of fsys; their numbers must run 1, 2,
+// 3 ... without a gap or a repeat.
+func migrationsIn(fsys fs.ReadDirFS) ([]migration, error) {
+	entries, err := fsys.ReadDir("migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +40,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil || v < 1 {
 			return nil, fmt.Errorf("migration %s: want NNNN_name.sql", e.Name())
 		}
-		data, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		data, err := fs.ReadFile(fsys, path.Join("migrations", e.Name()))
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -213,6 +214,39 @@ func TestMigrationsList(t *testing.T) {
 	if len(ms) == 0 || ms[0].name != "0001_init.sql" ||
 		!strings.Contains(ms[0].sql, "CREATE TABLE ticks") {
 		t.Errorf("migrations %+v", ms)
+	}
+}
+
+func TestMigrationNumbers(t *testing.T) {
+	sql := &fstest.MapFile{Data: []byte("SELECT 1;")}
+	tests := []struct {
+		name  string
+		files []string
+		msg   string
+	}{
+		{"in order", []string{"0002_b.sql", "0001_a.sql"}, ""},
+		{"gap", []string{"0001_a.sql", "0003_c.sql"}, "0003_c.sql: want number 2"},
+		{"repeat", []string{"0001_a.sql", "0001_b.sql"}, "want number 2"},
+		{"no number", []string{"init.sql"}, "want NNNN_name.sql"},
+		{"zero", []string{"0000_a.sql"}, "want NNNN_name.sql"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, f := range tt.files {
+				fsys["migrations/"+f] = sql
+			}
+			ms, err := migrationsIn(fsys)
+			if tt.msg == "" {
+				if err != nil || len(ms) != 2 || ms[0].version != 1 || ms[1].name != "0002_b.sql" {
+					t.Errorf("migrations %+v, %v", ms, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("err %v, want it to say %q", err, tt.msg)
+			}
+		})
 	}
 }
 
