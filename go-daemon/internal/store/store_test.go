@@ -353,3 +353,40 @@ func TestNotFinite(t *testing.T) {
 	}
 	checkRows(t, path, map[string]int{"ticks": 0})
 }
+
+// TestMigrationUpgrade applies a later migration to a database in use, then
+// a broken one: the broken one leaves nothing behind and the version stays.
+func TestMigrationUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vigia.db")
+	d := open(t, path)
+	if _, err := d.WriteTick(ctx, sampleTick(t0)); err != nil {
+		t.Fatal(err)
+	}
+	next := migration{version: 2, name: "0002_note.sql",
+		sql: "ALTER TABLE ticks ADD COLUMN note TEXT; UPDATE ticks SET note = 'kept';"}
+	if err := d.apply(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.apply(ctx, next); err != nil {
+		t.Fatalf("applying the same migration again: %v", err)
+	}
+	broken := migration{version: 3, name: "0003_broken.sql",
+		sql: "CREATE TABLE half (a INTEGER); INSERT INTO nowhere VALUES (1);"}
+	if err := d.apply(ctx, broken); err == nil {
+		t.Fatal("a broken migration applied")
+	}
+	if v, err := d.Version(ctx); err != nil || v != 2 {
+		t.Errorf("version %d, %v; want 2", v, err)
+	}
+	raw := rawDB(t, path)
+	var note string
+	if err := raw.QueryRow("SELECT note FROM ticks").Scan(&note); err != nil || note != "kept" {
+		t.Errorf("data after the upgrade: %q, %v", note, err)
+	}
+	var n int
+	raw.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").Scan(&n)
+	if n != 0 {
+		t.Error("the broken migration left its table behind")
+	}
+}
