@@ -125,16 +125,19 @@ func TestParseFields(t *testing.T) {
 	}
 }
 
-func TestParseInvalid(t *testing.T) {
+// invalidCase is a document Parse must refuse, and how.
+type invalidCase struct {
+	name string
+	data []byte
+	is   error
+	msg  string
+}
+
+func invalidCases(t *testing.T) []invalidCase {
 	valid := readFixture(t, "continfo-valid.json")
 	const c, s = "continfo-valid.json", "sysinfo-valid.json"
 	hexUpper := strings.ToUpper(strings.Repeat("ab", 32))
-	tests := []struct {
-		name string
-		data []byte
-		is   error
-		msg  string
-	}{
+	return []invalidCase{
 		{"empty", nil, ErrEmpty, "empty"},
 		{"blank", []byte(" \n\t"), ErrEmpty, "empty"},
 		{"truncated", valid[:len(valid)/2], ErrTruncated, "ends inside"},
@@ -206,7 +209,10 @@ func TestParseInvalid(t *testing.T) {
 		{"processes null", mutate(t, c, "processes", nil), ErrInvalid, "processes is missing"},
 		{"processes object", mutate(t, c, "processes", map[string]any{}), ErrInvalid, "array"},
 	}
-	for _, tt := range tests {
+}
+
+func TestParseInvalid(t *testing.T) {
+	for _, tt := range invalidCases(t) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Parse(tt.data)
 			if err == nil {

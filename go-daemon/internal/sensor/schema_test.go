@@ -1,6 +1,7 @@
 package sensor
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // schemaPath is the contract between the kernel modules and this package.
@@ -120,4 +123,79 @@ func checkRefused(t *testing.T, file, path string) {
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("%s without %s: %v", file, path, err)
 	}
+}
+
+// compileSchema compiles the contract with a JSON Schema 2020-12 validator,
+// to hold Parse against the schema itself.
+func compileSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("vigia-proc.v1.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("vigia-proc.v1.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+// schemaAccepts reports whether data is one JSON document the schema allows.
+func schemaAccepts(sch *jsonschema.Schema, data []byte) bool {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	return err == nil && sch.Validate(doc) == nil
+}
+
+// stricterThanSchema are the refusals of Parse that the schema does not
+// express: links between items, and integers past 64 bits (no counter of
+// the kernel's reaches them).
+var stricterThanSchema = map[string]bool{
+	"duplicate pid": true, "duplicate container": true, "orphan process": true,
+	"rss huge": true,
+}
+
+// TestSchemaAgrees checks that the schema accepts every valid fixture and
+// refuses what Parse refuses, but for the checks it cannot express.
+func TestSchemaAgrees(t *testing.T) {
+	sch := compileSchema(t)
+	files, _ := filepath.Glob("testdata/*.json")
+	vm, _ := filepath.Glob("testdata/vm-*/*.json")
+	for _, f := range append(files, vm...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !schemaAccepts(sch, data) {
+			t.Errorf("%s: the schema refuses a fixture Parse accepts", f)
+		}
+	}
+	for _, tt := range invalidCases(t) {
+		if accepted := schemaAccepts(sch, tt.data); accepted != stricterThanSchema[tt.name] {
+			t.Errorf("%s: schema accepts %v, Parse refuses", tt.name, accepted)
+		}
+	}
+}
+
+// FuzzParseSchema holds Parse to the schema on arbitrary input: whatever
+// Parse accepts, the schema accepts too.
+func FuzzParseSchema(f *testing.F) {
+	sch := compileSchema(f)
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, file := range files {
+		f.Add(readFixture(f, filepath.Base(file)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := Parse(data); err == nil && !schemaAccepts(sch, data) {
+			t.Fatalf("Parse accepted what the schema refuses:\n%s", data)
+		}
+	})
 }
