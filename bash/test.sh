@@ -21,7 +21,7 @@ readonly SUITES=(
 	"dashboards|dashboard/check.sh"
 	"workload|bash/tests/workload-suite.sh workload"
 	"cron|bash/tests/workload-suite.sh cron"
-	"daemon-integration|bash/build-images.sh && cd go-daemon && go test -tags integration -count=1 -timeout 15m -v ./integration/"
+	"daemon-integration|go-daemon/integration/run.sh"
 	"soak|make --no-print-directory daemon images >/dev/null && go-daemon/bin/vigia soak --duration 3m --report build/soak/report.html"
 	"kernel-build|modulo-kernel/tests/kernel-build.sh"
 	"kernel-vm|modulo-kernel/tests/kernel-vm.sh"

@@ -142,6 +142,9 @@ func (noImages) ImageExists(context.Context, string) (bool, error) { return fals
 // docker-compose config, and wants the "image missing" answer, not a pull.
 func TestStartGrafanaWithoutImage(t *testing.T) {
 	if _, err := composeCommand(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err) // bash/install-deps.sh installs docker-compose
+		}
 		t.Skip(err)
 	}
 	root, err := filepath.Abs("../../..")
