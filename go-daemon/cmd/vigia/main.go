@@ -121,16 +121,33 @@ type command struct {
 	flags *config.Flags
 }
 
+// summaries are the one-line descriptions --help prints per subcommand.
+var summaries = map[string]string{
+	"run":     "Runs the daemon: start-up, then a tick every VIGIA_INTERVAL until SIGINT or SIGTERM.",
+	"status":  "Shows the containers with class, CPU%, memory, I/O and what the policy would do now.",
+	"top":     "Shows status, redrawn every --refresh, until Ctrl-C.",
+	"events":  "Lists the daemon's recent actions with their reasons, newest first.",
+	"cleanup": "Removes the cron entry a daemon killed with -9 left behind.",
+}
+
 func newCommand(name string, stderr io.Writer) *command {
 	fs := flag.NewFlagSet("vigia "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: vigia %s [flags]\n\n%s\n\nFlags:\n", name, summaries[name])
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\n%s", config.Table())
+	}
 	return &command{fs: fs, flags: config.AddFlags(fs)}
 }
 
 // load parses the arguments and loads the configuration.
 func (c *command) load(args []string) (*config.Config, error) {
 	if err := c.fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return config.Load(c.flags.Inputs(os.Environ()))
 }

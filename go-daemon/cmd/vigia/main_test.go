@@ -52,6 +52,9 @@ func TestSnapshotCheck(t *testing.T) {
 		{"no files", []string{"snapshot", "check"}, 2, nil, []string{"FILE..."}},
 		{"unknown command", []string{"frobnicate"}, 2, nil, []string{"unknown command"}},
 		{"version", []string{"version"}, 0, []string{"vigia "}, nil},
+		{"run help", []string{"run", "--help"}, 0, nil,
+			[]string{"Usage: vigia run", "--policy.keep-low", "VIGIA_KEEP_LOW", "SIGTERM"}},
+		{"bad flag", []string{"status", "--no-such-flag"}, 2, nil, []string{"no-such-flag"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
