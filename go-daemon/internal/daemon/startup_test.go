@@ -192,3 +192,46 @@ func TestServeDebug(t *testing.T) {
 		t.Errorf("goroutines = %v, want a positive number", vars["goroutines"])
 	}
 }
+
+type allImages struct{ asked []string }
+
+func (a *allImages) ImageExists(_ context.Context, ref string) (bool, error) {
+	a.asked = append(a.asked, ref)
+	return true, nil
+}
+
+// TestStartGrafanaUp runs StartGrafana against a stand-in docker-compose that
+// records its arguments and environment: `config`, then `up -d --no-build`,
+// with the database directory and address the compose file reads.
+func TestStartGrafanaUp(t *testing.T) {
+	bin, root := t.TempDir(), t.TempDir()
+	record := filepath.Join(t.TempDir(), "calls")
+	stub := "#!/bin/sh\n" +
+		`echo "$* db_dir=$VIGIA_DB_DIR db_name=$VIGIA_DB_NAME addr=$VIGIA_GRAFANA_ADDR" >>` + record + "\n" +
+		`case "$*" in *" config") printf 'services:\n  grafana:\n    image: grafana/grafana-oss:11.3.0\n';; esac` + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-compose"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "dashboard"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "dashboard", "docker-compose.yml"), []byte("services: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	images := &allImages{}
+	if err := StartGrafana(context.Background(), root, "/data/vigia/x.db", "127.0.0.1:3999",
+		images, quiet); err != nil {
+		t.Fatal(err)
+	}
+	calls, _ := os.ReadFile(record)
+	file := filepath.Join(root, "dashboard", "docker-compose.yml")
+	want := "-f " + file + " config db_dir=/data/vigia db_name=x.db addr=127.0.0.1:3999\n" +
+		"-f " + file + " up -d --no-build db_dir=/data/vigia db_name=x.db addr=127.0.0.1:3999\n"
+	if string(calls) != want {
+		t.Errorf("compose calls:\n%s\nwant:\n%s", calls, want)
+	}
+	if len(images.asked) != 1 || images.asked[0] != "grafana/grafana-oss:11.3.0" {
+		t.Errorf("images checked: %q", images.asked)
+	}
+}
