@@ -81,6 +81,9 @@ func TestRenderPage(t *testing.T) {
 	if n := strings.Count(page, `<tr><td class="num">`); n < 30 {
 		t.Errorf("%d tick rows, want 30", n)
 	}
+	if n := strings.Count(page, `<td class="c pass" title=`); n != 0 {
+		t.Errorf("%d passed cells carry their detail, want none (the page stays small)", n)
+	}
 	if n := strings.Count(page, `class="c fail"`); n != 1 {
 		t.Errorf("%d failed cells in the tick table, want 1", n)
 	}
