@@ -42,10 +42,11 @@
 // Quiet and busy ticks: the generator adds Batch containers at once, and the
 // daemon removes the extras at its next tick. A tick whose window (from its
 // start to the moment the harness looked) overlaps a generator run is busy: the
-// extras Docker shows then are the generator's, not a fault. counts,
-// recorded_counts and no_exited are judged on quiet ticks only; a busy tick records "not judged".
-// counts_judged fails when fewer than a fifth of the ticks were quiet, so a
-// generator that never pauses cannot hide a broken policy.
+// extras Docker shows then are the generator's, not a fault. On a busy tick
+// counts only checks the lower bound (at least KeepLow and KeepHigh: the
+// generator never removes), and recorded_counts and no_exited record "not
+// judged". counts_judged fails when fewer than a fifth of the ticks were
+// quiet, so a generator that never pauses cannot hide a broken policy.
 //
 // Results go to a SQLite file of their own (results.db, see Results), because
 // the daemon's database is pruned by the short retention during the run; the
