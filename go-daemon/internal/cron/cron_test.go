@@ -266,3 +266,14 @@ func TestInstallFailsInMissingDir(t *testing.T) {
 		t.Fatal("Install into a missing directory succeeded")
 	}
 }
+
+func TestIgnoredByCron(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/etc/cron.d/vigia": false, "/etc/cron.d/vigia-gen_2": false,
+		"/etc/cron.d/vigia.cron": true, "/etc/cron.d/vigia~": true, "/etc/cron.d/.vigia": true,
+	} {
+		if got := IgnoredByCron(path); got != want {
+			t.Errorf("IgnoredByCron(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -83,6 +84,14 @@ func Remove(path string) (bool, error) {
 	}
 	return true, syncDir(filepath.Dir(path))
 }
+
+// validName is the run-parts rule Debian's cron applies to /etc/cron.d: a
+// file whose name has anything else (a dot, say) is silently skipped.
+var validName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// IgnoredByCron reports whether Debian's cron would skip a cron.d file of
+// this name.
+func IgnoredByCron(path string) bool { return !validName.MatchString(filepath.Base(path)) }
 
 // Exists reports whether vigia's entry is at path.
 func Exists(path string) (bool, error) { return owned(path) }

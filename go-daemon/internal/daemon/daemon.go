@@ -155,6 +155,11 @@ func installCron(cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("cron entry installed", "file", cfg.CronFile, "schedule", cfg.CronSchedule)
+	if cron.IgnoredByCron(cfg.CronFile) {
+		log.Warn("Debian's cron skips cron.d files whose name has a dot or other characters "+
+			"than letters, digits, '-' and '_': the generator will not run from this entry",
+			"file", cfg.CronFile)
+	}
 	return nil
 }
 
