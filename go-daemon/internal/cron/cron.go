@@ -36,6 +36,7 @@ type Values struct {
 	LogDir   string // VIGIA_LOG_DIR
 	Batch    string // VIGIA_BATCH
 	Config   string // VIGIA_CONFIG, empty when unset
+	Instance string // VIGIA_INSTANCE, empty when unset
 }
 
 var (
@@ -54,6 +55,7 @@ func Render(template []byte, v Values) ([]byte, error) {
 		"VIGIA_LOG_DIR", v.LogDir,
 		"VIGIA_BATCH", v.Batch,
 		"VIGIA_CONFIG", v.Config,
+		"VIGIA_INSTANCE", v.Instance,
 	}
 	args := make([]string, 0, len(pairs))
 	for i := 0; i < len(pairs); i += 2 {

@@ -39,6 +39,7 @@ func TestRenderErrors(t *testing.T) {
 		{"newline", func(v *Values) { v.LogDir = "/var/log\nx" }, "", "VIGIA_LOG_DIR"},
 		{"dollar", func(v *Values) { v.Config = "/etc/$HOME" }, "", "VIGIA_CONFIG"},
 		{"backquote", func(v *Values) { v.Batch = "`id`" }, "", "VIGIA_BATCH"},
+		{"instance", func(v *Values) { v.Instance = "a$b" }, "", "VIGIA_INSTANCE"},
 		{"quote", func(v *Values) { v.Root = `/a"b` }, "", "VIGIA_ROOT"},
 		{"unknown placeholder", nil, "# vigia\n@VIGIA_NOPE@\n", "unknown placeholder @VIGIA_NOPE@"},
 		{"no marker", nil, "* * * * * root true\n", "must start with"},
@@ -87,10 +88,10 @@ func TestRenderMatchesScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := Values{Schedule: "*/2 * * * *", Root: root, LogDir: "/tmp/vigia-logs", Batch: "7",
-		Config: conf}
+		Config: conf, Instance: "it-cron.1"}
 	cmd := exec.Command("bash", filepath.Join(root, "bash/cron-entry.sh"), "render")
 	cmd.Env = append(os.Environ(), "VIGIA_CRON_SCHEDULE="+v.Schedule, "VIGIA_LOG_DIR="+v.LogDir,
-		"VIGIA_BATCH="+v.Batch, "VIGIA_CONFIG="+v.Config)
+		"VIGIA_BATCH="+v.Batch, "VIGIA_CONFIG="+v.Config, "VIGIA_INSTANCE="+v.Instance)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	want, err := cmd.Output()

@@ -147,6 +147,7 @@ func installCron(cfg *config.Config, log *slog.Logger) error {
 	content, err := cron.Render(tmpl, cron.Values{
 		Schedule: cfg.CronSchedule, Root: cfg.Root, LogDir: cfg.LogDir,
 		Batch: strconv.Itoa(cfg.Batch), Config: os.Getenv("VIGIA_CONFIG"),
+		Instance: cfg.Instance,
 	})
 	if err != nil {
 		return fmt.Errorf("install cron entry: %w", err)
