@@ -32,6 +32,9 @@ func Parse(data []byte) (*Snapshot, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the end of the object", ErrInvalid)
 	}
+	if err := checkKeys(data); err != nil {
+		return nil, err
+	}
 	return w.snapshot()
 }
 
@@ -82,6 +85,62 @@ func decodeError(data []byte, err error) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	return fmt.Errorf("%w: %s", ErrInvalid, msg)
+}
+
+// knownKeys are the member names of every object of the schema.
+var knownKeys = func() map[string]bool {
+	keys := make(map[string]bool)
+	for _, v := range []any{Snapshot{}, Memory{}, Process{}, Container{}} {
+		t := reflect.TypeOf(v)
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// checkKeys refuses a member name that is not exactly one of the schema's.
+// encoding/json matches names without regard to case ("Kind", or "\u212aind"
+// with a Kelvin sign, fills Kind), and DisallowUnknownFields refuses only
+// names that match no field at all: with both, every name is exact. data
+// has been decoded already, so it is valid JSON.
+func checkKeys(data []byte) error {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '"' {
+			continue
+		}
+		end, escaped := i+1, false
+		for ; data[end] != '"'; end++ {
+			if data[end] == '\\' {
+				end++
+				escaped = true
+			}
+		}
+		next := end + 1
+		for next < len(data) && strings.IndexByte(" \t\r\n", data[next]) >= 0 {
+			next++
+		}
+		if next < len(data) && data[next] == ':' {
+			if err := checkKey(data[i:end+1], escaped); err != nil {
+				return err
+			}
+		}
+		i = end
+	}
+	return nil
+}
+
+// checkKey checks one member name, a JSON string literal with its quotes.
+func checkKey(lit []byte, escaped bool) error {
+	if knownKeys[string(lit[1:len(lit)-1])] {
+		return nil
+	}
+	name := string(lit[1 : len(lit)-1])
+	if escaped && json.Unmarshal(lit, &name) == nil && knownKeys[name] {
+		return nil // a known name written with escapes
+	}
+	return fmt.Errorf("%w: unknown field %q (names are case-sensitive)", ErrInvalid, name)
 }
 
 // locate names the array element a decode error came from, as

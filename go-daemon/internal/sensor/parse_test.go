@@ -153,6 +153,12 @@ func invalidCases(t *testing.T) []invalidCase {
 			`containers[1]: unknown field "x"`},
 		{"unknown memory field", mutate(t, c, "memory.swap_kb", 1), ErrInvalid,
 			`memory: unknown field "swap_kb"`},
+		{"name in another case", []byte(strings.Replace(string(valid), `"kind"`, `"Kind"`, 1)),
+			ErrInvalid, `unknown field "Kind"`},
+		{"name with a Kelvin sign", []byte(strings.Replace(string(valid), `"kind"`,
+			`"\u212aind"`, 1)), ErrInvalid, "unknown field \"\u212aind\""},
+		{"process name in another case", []byte(strings.Replace(string(valid), `"pid"`, `"PID"`,
+			1)), ErrInvalid, `unknown field "PID"`},
 		{"schema 2", mutate(t, c, "schema_version", 2), ErrSchemaVersion, "2, want 1"},
 		{"schema 0", mutate(t, c, "schema_version", 0), ErrSchemaVersion, "0, want 1"},
 		{"schema 2 new field", mutateJSON(t, mutate(t, c, "schema_version", 2), "new", 1),
@@ -228,6 +234,15 @@ func TestParseInvalid(t *testing.T) {
 	}
 }
 
+func TestParseEscapedNames(t *testing.T) {
+	valid := string(readFixture(t, "sysinfo-valid.json"))
+	escaped := strings.Replace(valid, `"kind"`, `"\u006bind"`, 1)
+	escaped = strings.Replace(escaped, `"pid"`, `"p\u0069d"`, -1)
+	if _, err := Parse([]byte(escaped)); err != nil {
+		t.Errorf("names written with escapes: %v", err)
+	}
+}
+
 func TestParseKind(t *testing.T) {
 	data := readFixture(t, "sysinfo-valid.json")
 	if _, err := ParseKind(data, KindSysinfo); err != nil {
@@ -286,6 +301,18 @@ func FuzzParse(f *testing.F) {
 		}
 		if s.SchemaVersion != SchemaVersion || s.CPUs < 1 {
 			t.Fatalf("accepted a bad header: %+v", s)
+		}
+		// The wire types read numbers themselves: encoding/json must read
+		// the same values.
+		var plain Snapshot
+		if err := json.Unmarshal(data, &plain); err != nil {
+			t.Fatalf("Parse accepted what encoding/json refuses: %v", err)
+		}
+		if plain.Kind == KindContinfo && plain.Containers == nil {
+			plain.Containers = []Container{}
+		}
+		if !reflect.DeepEqual(*s, plain) {
+			t.Fatalf("Parse and encoding/json differ:\n%+v\n%+v", *s, plain)
 		}
 		if again := roundTrip(t, s); !reflect.DeepEqual(s, again) {
 			t.Fatalf("round trip differs:\n%+v\n%+v", s, again)

@@ -6,60 +6,60 @@ import (
 	"strings"
 )
 
-// The wire types mirror Snapshot with pointers, so that a missing field can
-// be told from a zero one. Only Parse uses them.
+// The wire types mirror Snapshot with opt fields and pointers, so that a
+// missing field can be told from a zero one. Only Parse uses them.
 type wireSnapshot struct {
-	SchemaVersion *int             `json:"schema_version"`
+	SchemaVersion opt[int]         `json:"schema_version"`
 	Kind          *Kind            `json:"kind"`
 	Kernel        *string          `json:"kernel"`
-	TimestampNS   *uint64          `json:"timestamp_ns"`
-	UptimeNS      *uint64          `json:"uptime_ns"`
-	CPUs          *int             `json:"cpus"`
+	TimestampNS   opt[uint64]      `json:"timestamp_ns"`
+	UptimeNS      opt[uint64]      `json:"uptime_ns"`
+	CPUs          opt[int]         `json:"cpus"`
 	Memory        *wireMemory      `json:"memory"`
 	Processes     *[]wireProcess   `json:"processes"`
 	Containers    *[]wireContainer `json:"containers"`
 }
 
 type wireMemory struct {
-	TotalKB     *uint64  `json:"total_kb"`
-	FreeKB      *uint64  `json:"free_kb"`
-	AvailableKB *uint64  `json:"available_kb"`
-	UsedKB      *uint64  `json:"used_kb"`
-	UsedPct     *float64 `json:"used_pct"`
+	TotalKB     opt[uint64]  `json:"total_kb"`
+	FreeKB      opt[uint64]  `json:"free_kb"`
+	AvailableKB opt[uint64]  `json:"available_kb"`
+	UsedKB      opt[uint64]  `json:"used_kb"`
+	UsedPct     opt[float64] `json:"used_pct"`
 }
 
 type wireProcess struct {
-	PID              *int     `json:"pid"`
-	PPID             *int     `json:"ppid"`
-	Name             *string  `json:"name"`
-	Cmdline          *string  `json:"cmdline"`
-	CmdlineTruncated *bool    `json:"cmdline_truncated"`
-	State            *string  `json:"state"`
-	ContainerID      *string  `json:"container_id"`
-	Cgroup           *string  `json:"cgroup"`
-	UID              *uint32  `json:"uid"`
-	Threads          *int     `json:"threads"`
-	VszKB            *uint64  `json:"vsz_kb"`
-	RssKB            *uint64  `json:"rss_kb"`
-	MemPct           *float64 `json:"mem_pct"`
-	CPUPct           *float64 `json:"cpu_pct"`
-	CPUTimeNS        *uint64  `json:"cpu_time_ns"`
-	StartTimeNS      *uint64  `json:"start_time_ns"`
-	IOReadBytes      *uint64  `json:"io_read_bytes"`
-	IOWriteBytes     *uint64  `json:"io_write_bytes"`
+	PID              opt[int]     `json:"pid"`
+	PPID             opt[int]     `json:"ppid"`
+	Name             *string      `json:"name"`
+	Cmdline          *string      `json:"cmdline"`
+	CmdlineTruncated opt[bool]    `json:"cmdline_truncated"`
+	State            *string      `json:"state"`
+	ContainerID      *string      `json:"container_id"`
+	Cgroup           *string      `json:"cgroup"`
+	UID              opt[uint32]  `json:"uid"`
+	Threads          opt[int]     `json:"threads"`
+	VszKB            opt[uint64]  `json:"vsz_kb"`
+	RssKB            opt[uint64]  `json:"rss_kb"`
+	MemPct           opt[float64] `json:"mem_pct"`
+	CPUPct           opt[float64] `json:"cpu_pct"`
+	CPUTimeNS        opt[uint64]  `json:"cpu_time_ns"`
+	StartTimeNS      opt[uint64]  `json:"start_time_ns"`
+	IOReadBytes      opt[uint64]  `json:"io_read_bytes"`
+	IOWriteBytes     opt[uint64]  `json:"io_write_bytes"`
 }
 
 type wireContainer struct {
-	ID           *string  `json:"id"`
-	Runtime      *Runtime `json:"runtime"`
-	Processes    *int     `json:"processes"`
-	VszKB        *uint64  `json:"vsz_kb"`
-	RssKB        *uint64  `json:"rss_kb"`
-	MemPct       *float64 `json:"mem_pct"`
-	CPUPct       *float64 `json:"cpu_pct"`
-	CPUTimeNS    *uint64  `json:"cpu_time_ns"`
-	IOReadBytes  *uint64  `json:"io_read_bytes"`
-	IOWriteBytes *uint64  `json:"io_write_bytes"`
+	ID           *string      `json:"id"`
+	Runtime      *Runtime     `json:"runtime"`
+	Processes    opt[int]     `json:"processes"`
+	VszKB        opt[uint64]  `json:"vsz_kb"`
+	RssKB        opt[uint64]  `json:"rss_kb"`
+	MemPct       opt[float64] `json:"mem_pct"`
+	CPUPct       opt[float64] `json:"cpu_pct"`
+	CPUTimeNS    opt[uint64]  `json:"cpu_time_ns"`
+	IOReadBytes  opt[uint64]  `json:"io_read_bytes"`
+	IOWriteBytes opt[uint64]  `json:"io_write_bytes"`
 }
 
 var containerIDPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -79,6 +79,14 @@ func (c *checker) fail(field, format string, args ...any) {
 	}
 }
 
+// get returns o's value, or records that the field is missing.
+func get[T uint64 | uint32 | int | float64 | bool](c *checker, o opt[T], field string) T {
+	if !o.ok {
+		c.fail(field, "is missing (or null)")
+	}
+	return o.v
+}
+
 // need returns *p, or records that the field is missing.
 func need[T any](c *checker, p *T, field string) T {
 	if p == nil {
@@ -90,8 +98,8 @@ func need[T any](c *checker, p *T, field string) T {
 }
 
 // pct returns a percentage, which the schema wants non-negative.
-func pct(c *checker, p *float64, field string) float64 {
-	v := need(c, p, field)
+func pct(c *checker, o opt[float64], field string) float64 {
+	v := get(c, o, field)
 	if v < 0 {
 		c.fail(field, "is %v, want >= 0", v)
 	}
@@ -101,12 +109,12 @@ func pct(c *checker, p *float64, field string) float64 {
 func (w *wireSnapshot) snapshot() (*Snapshot, error) {
 	c := &checker{}
 	s := &Snapshot{
-		SchemaVersion: need(c, w.SchemaVersion, "schema_version"),
+		SchemaVersion: get(c, w.SchemaVersion, "schema_version"),
 		Kind:          need(c, w.Kind, "kind"),
 		Kernel:        need(c, w.Kernel, "kernel"),
-		TimestampNS:   need(c, w.TimestampNS, "timestamp_ns"),
-		UptimeNS:      need(c, w.UptimeNS, "uptime_ns"),
-		CPUs:          need(c, w.CPUs, "cpus"),
+		TimestampNS:   get(c, w.TimestampNS, "timestamp_ns"),
+		UptimeNS:      get(c, w.UptimeNS, "uptime_ns"),
+		CPUs:          get(c, w.CPUs, "cpus"),
 	}
 	if c.err != nil {
 		return nil, c.err
@@ -141,10 +149,10 @@ func (w *wireSnapshot) memory(c *checker) Memory {
 	c.prefix = "memory."
 	defer func() { c.prefix = "" }()
 	return Memory{
-		TotalKB:     need(c, m.TotalKB, "total_kb"),
-		FreeKB:      need(c, m.FreeKB, "free_kb"),
-		AvailableKB: need(c, m.AvailableKB, "available_kb"),
-		UsedKB:      need(c, m.UsedKB, "used_kb"),
+		TotalKB:     get(c, m.TotalKB, "total_kb"),
+		FreeKB:      get(c, m.FreeKB, "free_kb"),
+		AvailableKB: get(c, m.AvailableKB, "available_kb"),
+		UsedKB:      get(c, m.UsedKB, "used_kb"),
 		UsedPct:     pct(c, m.UsedPct, "used_pct"),
 	}
 }
@@ -168,21 +176,21 @@ func (w *wireSnapshot) processes(c *checker, kind Kind) []Process {
 
 func (w *wireProcess) process(c *checker, kind Kind) Process {
 	p := Process{
-		PID:              need(c, w.PID, "pid"),
-		PPID:             need(c, w.PPID, "ppid"),
+		PID:              get(c, w.PID, "pid"),
+		PPID:             get(c, w.PPID, "ppid"),
 		Name:             need(c, w.Name, "name"),
 		Cmdline:          need(c, w.Cmdline, "cmdline"),
-		CmdlineTruncated: need(c, w.CmdlineTruncated, "cmdline_truncated"),
-		UID:              need(c, w.UID, "uid"),
-		Threads:          need(c, w.Threads, "threads"),
-		VszKB:            need(c, w.VszKB, "vsz_kb"),
-		RssKB:            need(c, w.RssKB, "rss_kb"),
+		CmdlineTruncated: get(c, w.CmdlineTruncated, "cmdline_truncated"),
+		UID:              get(c, w.UID, "uid"),
+		Threads:          get(c, w.Threads, "threads"),
+		VszKB:            get(c, w.VszKB, "vsz_kb"),
+		RssKB:            get(c, w.RssKB, "rss_kb"),
 		MemPct:           pct(c, w.MemPct, "mem_pct"),
 		CPUPct:           pct(c, w.CPUPct, "cpu_pct"),
-		CPUTimeNS:        need(c, w.CPUTimeNS, "cpu_time_ns"),
-		StartTimeNS:      need(c, w.StartTimeNS, "start_time_ns"),
-		IOReadBytes:      need(c, w.IOReadBytes, "io_read_bytes"),
-		IOWriteBytes:     need(c, w.IOWriteBytes, "io_write_bytes"),
+		CPUTimeNS:        get(c, w.CPUTimeNS, "cpu_time_ns"),
+		StartTimeNS:      get(c, w.StartTimeNS, "start_time_ns"),
+		IOReadBytes:      get(c, w.IOReadBytes, "io_read_bytes"),
+		IOWriteBytes:     get(c, w.IOWriteBytes, "io_write_bytes"),
 	}
 	switch {
 	case p.PID < 1:
@@ -243,14 +251,14 @@ func (w *wireContainer) container(c *checker) Container {
 	ct := Container{
 		ID:           need(c, w.ID, "id"),
 		Runtime:      need(c, w.Runtime, "runtime"),
-		Processes:    need(c, w.Processes, "processes"),
-		VszKB:        need(c, w.VszKB, "vsz_kb"),
-		RssKB:        need(c, w.RssKB, "rss_kb"),
+		Processes:    get(c, w.Processes, "processes"),
+		VszKB:        get(c, w.VszKB, "vsz_kb"),
+		RssKB:        get(c, w.RssKB, "rss_kb"),
 		MemPct:       pct(c, w.MemPct, "mem_pct"),
 		CPUPct:       pct(c, w.CPUPct, "cpu_pct"),
-		CPUTimeNS:    need(c, w.CPUTimeNS, "cpu_time_ns"),
-		IOReadBytes:  need(c, w.IOReadBytes, "io_read_bytes"),
-		IOWriteBytes: need(c, w.IOWriteBytes, "io_write_bytes"),
+		CPUTimeNS:    get(c, w.CPUTimeNS, "cpu_time_ns"),
+		IOReadBytes:  get(c, w.IOReadBytes, "io_read_bytes"),
+		IOWriteBytes: get(c, w.IOWriteBytes, "io_write_bytes"),
 	}
 	if c.err != nil {
 		return ct
