@@ -7,6 +7,9 @@
 // retried within the busy timeout, then reported as ErrLocked; the caller
 // decides whether to go on.
 //
+// The journal is synchronous=NORMAL, as usual with WAL: a power cut may lose
+// the last ticks, never the file's consistency.
+//
 // Limitations: the sample tables carry the tick's second, not its id, so two
 // ticks within one second (possible only with a 1 s interval) read back as
 // one in LatestContainers.
