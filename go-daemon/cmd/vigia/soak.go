@@ -28,7 +28,7 @@ const soakUsage = `Usage: vigia soak [flags]
 
 Runs the whole system on this host for --duration: the daemon (this binary's
 "run", as a child process, with a temporary database, log directory and cron
-file path), the generator bash/generate.sh every --generator-every, a Grafana
+file path), the generator bash/generate.sh --generator-every after its last run, a Grafana
 stand-in and foreign containers that must stay untouched. After every tick it
 checks the invariants; at the end it writes an HTML report and exits non-zero
 when one failed (77 when this host cannot run a soak: no Docker, no images).
@@ -48,7 +48,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&o.Duration, "duration", 3*time.Minute, "how long the daemon runs")
 	fs.DurationVar(&o.Tick, "tick", 2*time.Second, "the daemon's interval (VIGIA_INTERVAL)")
 	fs.DurationVar(&o.GeneratorEvery, "generator-every", 10*time.Second,
-		"time between two runs of bash/generate.sh")
+		"pause from the end of one run of bash/generate.sh to the start of the next")
 	fs.IntVar(&o.Batch, "batch", 10, "containers per generator run")
 	fs.DurationVar(&o.Retention, "retention", 60*time.Second,
 		"the daemon's VIGIA_RETENTION (short, so pruning is exercised)")
@@ -61,7 +61,7 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		func(v string) error { o.Settings = append(o.Settings, v); return nil })
 	out := fs.String("report", "build/soak/report.html", "where the HTML report goes")
 	verbose := fs.Bool("v", false, "log every check, not only the failed ones")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -113,13 +113,22 @@ func cmdSoakReport(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	results := fs.String("results", "", "the results.db of a soak run")
 	out := fs.String("out", "build/soak/report.html", "where the HTML report goes")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *results == "" || fs.NArg() > 0 {
 		return fmt.Errorf("%w: vigia soak report --results FILE [--out FILE]", errUsage)
 	}
 	return report.FromFile(ctx, *results, *out)
+}
+
+// parseFlags parses args; a bad flag is a usage error (exit status 2).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errUsage, err)
 }
 
 // findRoot walks up from the working directory, then from the binary's,
