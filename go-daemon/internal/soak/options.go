@@ -136,6 +136,10 @@ func (o *Options) configFile(dir, runID string) string {
 		"VIGIA_DRY_RUN=false",
 		"VIGIA_SENSOR_FALLBACK=true",
 		"VIGIA_RETENTION=" + o.Retention.String(),
+		// TODO: turn Grafana off for the soak's daemon once the daemon has a
+		// setting for it; not yet because none exists, so on a host that has
+		// the Grafana image the soak's daemon would bring up the shared
+		// vigia-grafana container (this host has no image: the daemon warns).
 		"VIGIA_GRAFANA_ADDR=127.0.0.1:3000",
 		"VIGIA_INSTANCE=" + runID,
 	}
