@@ -8,7 +8,7 @@
 #   proc-pre/, proc-post/  stat, status, cgroup, comm, cmdline of every pid
 #   meminfo           /proc/meminfo next to the reads
 #   readers.txt, cycles.txt, leak-before.txt, leak-after.txt, dmesg.txt
-#   bench.txt         LANE_BENCH=1 only
+#   bench.txt, bench-N.json   LANE_BENCH=1 only: N extra processes
 # Environment: LANE_ID (the id= parameter), LANE_BENCH, LANE_READS (per
 # reader, default 200), LANE_CYCLES (default 100).
 set -u
@@ -233,6 +233,9 @@ bench_one() {
 	extra="$1"
 	HOLD_CHILDREN=$((extra - 1)) vigia-hold benchhold &
 	while [ "$(pidof benchhold | wc -w)" -lt "${extra}" ]; do sleep 1; done
+	# One validated read of the big snapshot for the host to check.
+	vigia-read "${SYS}" 1 "${R}/bench-${extra}.json" >/dev/null ||
+		fail "sysinfo with ${extra} extra processes is not valid JSON"
 	echo "extra=${extra} $(vigia-bench "${SYS}" 5)" >>"${R}/bench.txt"
 	# One pid per word: splitting is wanted.
 	# shellcheck disable=SC2046
@@ -267,6 +270,7 @@ main() {
 		log "benchmark"
 		bench_one 1000
 		bench_one 5000
+		bench_one 10000
 	fi
 	log "final unload"
 	unload || fail "final rmmod failed"
