@@ -63,6 +63,8 @@ add_module() {
 
 add_binary() {
 	local bin="$1" root="$2" lib
+	# A busybox applet of the same name is a symlink: replace the link, not busybox.
+	rm -f "${root}/bin/$(basename "${bin}")"
 	cp -L "${bin}" "${root}/bin/"
 	while read -r lib; do
 		[[ -n "${lib}" ]] || continue
