@@ -87,60 +87,100 @@ func decodeError(data []byte, err error) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, msg)
 }
 
-// knownKeys are the member names of every object of the schema.
-var knownKeys = func() map[string]bool {
-	keys := make(map[string]bool)
+// knownKeys numbers the member names of every object of the schema.
+var knownKeys = func() map[string]uint {
+	keys := make(map[string]uint)
 	for _, v := range []any{Snapshot{}, Memory{}, Process{}, Container{}} {
 		t := reflect.TypeOf(v)
 		for i := range t.NumField() {
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			keys[name] = true
+			if _, ok := keys[name]; !ok {
+				keys[name] = uint(len(keys))
+			}
 		}
+	}
+	if len(keys) > 64 {
+		panic("sensor: more member names than a uint64 has bits")
 	}
 	return keys
 }()
 
-// checkKeys refuses a member name that is not exactly one of the schema's.
-// encoding/json matches names without regard to case ("Kind", or "\u212aind"
-// with a Kelvin sign, fills Kind), and DisallowUnknownFields refuses only
-// names that match no field at all: with both, every name is exact. data
-// has been decoded already, so it is valid JSON.
+// checkKeys refuses a member name that is not exactly one of the schema's,
+// and a name given twice in one object (encoding/json keeps the last one
+// silently). encoding/json matches names without regard to case ("Kind", or
+// "\u212aind" with a Kelvin sign, fills Kind), and DisallowUnknownFields
+// refuses only names that match no field at all: with both, every name is
+// exact. data has been decoded already, so it is valid JSON, and its objects
+// nest at most two deep.
 func checkKeys(data []byte) error {
+	var seen [4]uint64 // the names met so far in each open object
+	depth := -1
 	for i := 0; i < len(data); i++ {
-		if data[i] != '"' {
-			continue
-		}
-		end, escaped := i+1, false
-		for ; data[end] != '"'; end++ {
-			if data[end] == '\\' {
-				end++
-				escaped = true
+		switch data[i] {
+		case '{':
+			depth++
+			if depth >= len(seen) {
+				return fmt.Errorf("%w: objects nested %d deep", ErrInvalid, depth+1)
 			}
-		}
-		next := end + 1
-		for next < len(data) && strings.IndexByte(" \t\r\n", data[next]) >= 0 {
-			next++
-		}
-		if next < len(data) && data[next] == ':' {
-			if err := checkKey(data[i:end+1], escaped); err != nil {
-				return err
+			seen[depth] = 0
+		case '}':
+			depth--
+		case '"':
+			end, escaped := stringEnd(data, i)
+			if isKey(data, end) {
+				bit, err := keyBit(data[i:end+1], escaped)
+				if err != nil {
+					return err
+				}
+				if seen[depth]&bit != 0 {
+					return fmt.Errorf("%w: member %s appears twice in one object", ErrInvalid,
+						data[i:end+1])
+				}
+				seen[depth] |= bit
 			}
+			i = end
 		}
-		i = end
 	}
 	return nil
 }
 
-// checkKey checks one member name, a JSON string literal with its quotes.
-func checkKey(lit []byte, escaped bool) error {
-	if knownKeys[string(lit[1:len(lit)-1])] {
-		return nil
+// stringEnd returns the index of the quote closing the string that opens at
+// start, and whether the string holds escapes.
+func stringEnd(data []byte, start int) (int, bool) {
+	escaped := false
+	end := start + 1
+	for ; data[end] != '"'; end++ {
+		if data[end] == '\\' {
+			end++
+			escaped = true
+		}
+	}
+	return end, escaped
+}
+
+// isKey reports whether the string closing at end is a member name: a ':'
+// follows it.
+func isKey(data []byte, end int) bool {
+	next := end + 1
+	for next < len(data) && strings.IndexByte(" \t\r\n", data[next]) >= 0 {
+		next++
+	}
+	return next < len(data) && data[next] == ':'
+}
+
+// keyBit checks one member name, a JSON string literal with its quotes, and
+// returns its bit in a set of names.
+func keyBit(lit []byte, escaped bool) (uint64, error) {
+	if n, ok := knownKeys[string(lit[1:len(lit)-1])]; ok {
+		return 1 << n, nil
 	}
 	name := string(lit[1 : len(lit)-1])
-	if escaped && json.Unmarshal(lit, &name) == nil && knownKeys[name] {
-		return nil // a known name written with escapes
+	if escaped && json.Unmarshal(lit, &name) == nil {
+		if n, ok := knownKeys[name]; ok {
+			return 1 << n, nil // a known name written with escapes
+		}
 	}
-	return fmt.Errorf("%w: unknown field %q (names are case-sensitive)", ErrInvalid, name)
+	return 0, fmt.Errorf("%w: unknown field %q (names are case-sensitive)", ErrInvalid, name)
 }
 
 // locate names the array element a decode error came from, as
