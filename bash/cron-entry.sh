@@ -47,6 +47,7 @@ render() {
 		[VIGIA_LOG_DIR]="${VIGIA_LOG_DIR}"
 		[VIGIA_BATCH]="${VIGIA_BATCH}"
 		[VIGIA_CONFIG]="${VIGIA_CONFIG:-}"
+		[VIGIA_INSTANCE]="${VIGIA_INSTANCE:-}"
 	)
 	local key line
 	check_schedule

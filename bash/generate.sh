@@ -4,8 +4,8 @@
 # runs it every minute (bash/cron/vigia.cron.in).
 #
 # Every container gets a unique name, vigia-<kind>-<UTC yyyymmddHHMMSS>-<6 hex>,
-# the labels io.vigia.managed=true, io.vigia.class and io.vigia.kind, and no
-# network. It creates containers only: it never stops or removes any.
+# the labels io.vigia.managed=true, io.vigia.class and io.vigia.kind (and
+# io.vigia.instance=VIGIA_INSTANCE when that is set), and no network. It creates containers only: it never stops or removes any.
 #
 # TODO: generator.log grows by about 2 MB a day at one run a minute; a logrotate
 # rule installed by `make install` would bound it. Not yet: installing system
@@ -30,8 +30,9 @@ usage() {
 Usage: ${0##*/} [--count N] [--dry-run] [--label KEY=VALUE]... [--log FILE|-] [--lock FILE]
 
 Starts N containers (default VIGIA_BATCH=${VIGIA_BATCH:-10}) from images chosen at random
-among vigia/ram, vigia/cpu and vigia/low (build them with: make images). Prints
-the name of each container started, one a line, on standard output.
+among vigia/ram, vigia/cpu and vigia/low (build them with: make images), labelled
+io.vigia.instance=VIGIA_INSTANCE too when that is set. Prints the name of each
+container started, one a line, on standard output.
 
   --count N          how many containers to start, 1 to 1000
   --dry-run          check Docker and the images, print what would start, start nothing
@@ -143,6 +144,9 @@ main() {
 	done
 
 	vigia::config_load
+	if [[ -n "${VIGIA_INSTANCE:-}" ]]; then
+		labels+=(--label "${VIGIA_LABEL_INSTANCE}=${VIGIA_INSTANCE}")
+	fi
 	count="${count:-${VIGIA_BATCH}}"
 	if [[ ! "${count}" =~ ^[0-9]+$ ]] || ((count < 1 || count > 1000)); then
 		vigia::die "--count ${count}: want a whole number from 1 to 1000"
@@ -155,7 +159,7 @@ main() {
 		started[${kind}]=0
 	done
 
-	vigia::info "run: ${count} container(s)$( ((dry_run)) && echo ', dry run')"
+	vigia::info "run: ${count} container(s)${VIGIA_INSTANCE:+, instance ${VIGIA_INSTANCE}}$( ((dry_run)) && echo ', dry run')"
 	for ((i = 0; i < count; i++)); do
 		kind="${VIGIA_KINDS[RANDOM % ${#VIGIA_KINDS[@]}]}"
 		if start_one "${kind}" "${class[${kind}]}" "${dry_run}" "${labels[@]}"; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Removes every container vigia created: those labelled io.vigia.managed=true,
-# running or not. Never a container without that label, never Grafana
-# (io.vigia.role=grafana) even if it carried it.
+# running or not, and only those of VIGIA_INSTANCE when that is set. Never a
+# container without that label, never Grafana (io.vigia.role=grafana) even if
+# it carried it.
 set -Eeuo pipefail
 
 # shellcheck source=bash/lib/common.sh
@@ -14,8 +15,9 @@ usage() {
 Usage: ${0##*/} [--dry-run] [--label KEY=VALUE]...
 
 Force-removes (docker rm --force) every container labelled
-${VIGIA_LABEL_MANAGED}=true, except the Grafana container. Prints the name of
-each container removed, one a line.
+${VIGIA_LABEL_MANAGED}=true (and ${VIGIA_LABEL_INSTANCE}=VIGIA_INSTANCE when that
+is set), except the Grafana container. Prints the name of each container
+removed, one a line.
 
   --dry-run          print what would be removed, remove nothing
   --label KEY=VALUE  only containers that also carry this label (repeatable)
@@ -46,6 +48,10 @@ main() {
 		esac
 		shift
 	done
+	vigia::config_load
+	if [[ -n "${VIGIA_INSTANCE:-}" ]]; then
+		filters+=(--filter "label=${VIGIA_LABEL_INSTANCE}=${VIGIA_INSTANCE}")
+	fi
 	vigia::docker_check
 	while read -r id name role; do
 		if [[ "${role}" == grafana ]]; then

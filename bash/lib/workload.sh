@@ -5,7 +5,8 @@
 # The labels of vigia's containers (README, "Contracts") and the image kinds.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 readonly VIGIA_LABEL_MANAGED=io.vigia.managed VIGIA_LABEL_CLASS=io.vigia.class \
-	VIGIA_LABEL_KIND=io.vigia.kind VIGIA_LABEL_ROLE=io.vigia.role
+	VIGIA_LABEL_KIND=io.vigia.kind VIGIA_LABEL_ROLE=io.vigia.role \
+	VIGIA_LABEL_INSTANCE=io.vigia.instance
 # shellcheck disable=SC2034 # read by the scripts that source this file
 readonly -a VIGIA_KINDS=(ram cpu low)
 

@@ -11,7 +11,7 @@ setup() {
 	export VIGIA_CONFIG="${BATS_TEST_TMPDIR}/vigia.conf"
 	: >"${VIGIA_CONFIG}"
 	export VIGIA_LOG_DIR="${BATS_TEST_TMPDIR}/log"
-	unset VIGIA_BATCH VIGIA_CRON_SCHEDULE
+	unset VIGIA_BATCH VIGIA_CRON_SCHEDULE VIGIA_INSTANCE
 }
 
 teardown() {
@@ -55,6 +55,7 @@ cron_running() {
 	grep -qx "VIGIA_LOG_DIR=\"${VIGIA_LOG_DIR}\"" <<<"${output}"
 	grep -qx 'VIGIA_BATCH="10"' <<<"${output}"
 	grep -qx "VIGIA_CONFIG=\"${VIGIA_CONFIG}\"" <<<"${output}"
+	grep -qx 'VIGIA_INSTANCE=""' <<<"${output}"
 	grep -qxF "* * * * * root mkdir -p \"${VIGIA_LOG_DIR}\" && \"${REPO}/bash/generate.sh\" --log - 2>>\"${VIGIA_LOG_DIR}/generator.log\" >/dev/null" <<<"${output}"
 }
 
@@ -75,11 +76,13 @@ cron_running() {
 	done <<<"${output}"
 }
 
-@test "render follows VIGIA_CRON_SCHEDULE and VIGIA_BATCH" {
-	run env VIGIA_CRON_SCHEDULE='*/5 1-3 * * mon' VIGIA_BATCH=3 "${RENDER}" render
+@test "render follows VIGIA_CRON_SCHEDULE, VIGIA_BATCH and VIGIA_INSTANCE" {
+	run env VIGIA_CRON_SCHEDULE='*/5 1-3 * * mon' VIGIA_BATCH=3 VIGIA_INSTANCE=it-cron.1 \
+		"${RENDER}" render
 	[ "${status}" -eq 0 ]
 	grep -q '^\*/5 1-3 \* \* mon root mkdir' <<<"${output}"
 	grep -qx 'VIGIA_BATCH="3"' <<<"${output}"
+	grep -qx 'VIGIA_INSTANCE="it-cron.1"' <<<"${output}"
 }
 
 @test "render refuses values cron or the shell would reinterpret" {

@@ -24,7 +24,7 @@ setup() {
 	export VIGIA_LOG_DIR="${BATS_TEST_TMPDIR}/log"
 	export VIGIA_CONFIG="${BATS_TEST_TMPDIR}/vigia.conf"
 	: >"${VIGIA_CONFIG}"
-	unset VIGIA_BATCH
+	unset VIGIA_BATCH VIGIA_INSTANCE
 	LOCK="${BATS_TEST_TMPDIR}/generator.lock"
 }
 
@@ -93,6 +93,29 @@ check_container() {
 	[[ "${output}" == *"skipping"*"Grafana"* ]]
 	[ "$(docker ps -aq --filter "label=$(test_label)" --filter label=io.vigia.managed=true | wc -l)" -eq 1 ]
 	[ "$(docker inspect --format '{{.State.Running}}' "${foreign}" "${grafana}")" = $'true\ntrue' ]
+}
+
+@test "VIGIA_INSTANCE labels every container; remove-containers.sh keeps to it" {
+	local other instance="t-${BATS_ROOT_PID:-$$}"
+	local -a names
+	# A managed container of another instance: foreign to this one.
+	other="$(docker run -d --network none --label "$(test_label)" \
+		--label io.vigia.managed=true --label io.vigia.instance=other vigia/low:latest)"
+	mapfile -t names < <(VIGIA_INSTANCE="${instance}" generate --count 2)
+	[ "${#names[@]}" -eq 2 ]
+	for name in "${names[@]}"; do
+		check_container "${name}"
+		[ "$(docker inspect --format '{{index .Config.Labels "io.vigia.instance"}}' "${name}")" = "${instance}" ]
+	done
+	grep -q "run: 2 container(s), instance ${instance}" "${VIGIA_LOG_DIR}/generator.log"
+	run env VIGIA_INSTANCE="${instance}" "${REPO}/bash/remove-containers.sh" --label "$(test_label)"
+	echo "${output}"
+	[ "${status}" -eq 0 ]
+	[ "$(grep -c '^vigia-' <<<"${output}")" -eq 2 ]
+	[ "$(docker inspect --format '{{.State.Running}}' "${other}")" = true ]
+	run env VIGIA_INSTANCE='no spaces' "${REPO}/bash/generate.sh" --lock "${LOCK}" --count 1
+	[ "${status}" -ne 0 ]
+	[[ "${output}" == *"VIGIA_INSTANCE=no spaces"* ]]
 }
 
 @test "the count comes from VIGIA_BATCH; --dry-run starts nothing" {
