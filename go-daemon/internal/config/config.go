@@ -16,6 +16,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,7 @@ type Config struct {
 	ProcMode       os.FileMode   // VIGIA_PROC_MODE: permission bits of the /proc files
 	DB             string        // VIGIA_DB: SQLite database path
 	LogDir         string        // VIGIA_LOG_DIR
+	LogLevel       slog.Level    // VIGIA_LOG_LEVEL: debug, info, warn or error
 	CronFile       string        // VIGIA_CRON_FILE: the cron.d entry
 	CronSchedule   string        // VIGIA_CRON_SCHEDULE: five cron fields
 	Batch          int           // VIGIA_BATCH: containers per generator run

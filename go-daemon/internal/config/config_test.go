@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"flag"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,7 +64,7 @@ func TestLoadDefaults(t *testing.T) {
 			ID: "vigia", ProcMode: 0o400, DB: "/var/lib/vigia/vigia.db", LogDir: "/var/log/vigia",
 			CronFile: "/etc/cron.d/vigia", CronSchedule: "* * * * *", Batch: 10,
 			Interval: 20 * time.Second, KeepLow: 3, KeepHigh: 2, Retention: 168 * time.Hour,
-			GrafanaAddr: "127.0.0.1:3000", Root: repoRoot,
+			GrafanaAddr: "127.0.0.1:3000", Root: repoRoot, LogLevel: slog.LevelInfo,
 		}
 		got := *c
 		got.Values, got.Sources, got.Unknown = nil, nil, nil
@@ -137,6 +138,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"keep negative", []string{"VIGIA_KEEP_LOW=-1"}, nil, []string{"VIGIA_KEEP_LOW"}},
 		{"dry run", []string{"VIGIA_DRY_RUN=yes"}, nil, []string{"VIGIA_DRY_RUN", "true or false"}},
 		{"instance", []string{"VIGIA_INSTANCE=a b"}, nil, []string{"VIGIA_INSTANCE"}},
+		{"log level", []string{"VIGIA_LOG_LEVEL=INFO"}, nil,
+			[]string{"VIGIA_LOG_LEVEL", "debug, info, warn or error"}},
 		{"instance long", []string{"VIGIA_INSTANCE=" + strings.Repeat("i", 65)}, nil,
 			[]string{"VIGIA_INSTANCE"}},
 		{"retention", []string{"VIGIA_RETENTION=7d"}, nil, []string{"VIGIA_RETENTION"}},
@@ -213,13 +216,15 @@ func TestFlags(t *testing.T) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	f := AddFlags(fs)
 	err := fs.Parse([]string{"--policy.keep-low=5", "--policy.dry-run", "--sensor.id", "x1",
-		"--sensor.fallback=false", "--root", repoRoot, "--debug.addr=[::1]:6060"})
+		"--sensor.fallback=false", "--root", repoRoot, "--debug.addr=[::1]:6060",
+		"--log.level", "debug"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := f.Inputs([]string{"VIGIA_KEEP_LOW=9"})
 	want := map[string]string{"VIGIA_KEEP_LOW": "5", "VIGIA_DRY_RUN": "true", "VIGIA_ID": "x1",
-		"VIGIA_SENSOR_FALLBACK": "false", "VIGIA_DEBUG_ADDR": "[::1]:6060"}
+		"VIGIA_SENSOR_FALLBACK": "false", "VIGIA_DEBUG_ADDR": "[::1]:6060",
+		"VIGIA_LOG_LEVEL": "debug"}
 	if len(in.Flags) != len(want) {
 		t.Errorf("flags %v, want %v", in.Flags, want)
 	}
@@ -233,7 +238,7 @@ func TestFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.KeepLow != 5 || !c.DryRun || c.ID != "x1" || c.Root != repoRoot ||
-		c.DebugAddr != "[::1]:6060" {
+		c.DebugAddr != "[::1]:6060" || c.LogLevel != slog.LevelDebug {
 		t.Errorf("config %+v", c)
 	}
 	for _, k := range Keys {

@@ -27,6 +27,7 @@ var Keys = []Key{
 	{"VIGIA_DB", "store.db", "/var/lib/vigia/vigia.db", "SQLite database file"},
 	{"VIGIA_RETENTION", "store.retention", "168h", "how long samples and actions are kept"},
 	{"VIGIA_LOG_DIR", "log.dir", "/var/log/vigia", "directory of the logs"},
+	{"VIGIA_LOG_LEVEL", "log.level", "info", "log level: debug, info, warn or error"},
 	{"VIGIA_CRON_FILE", "cron.file", "/etc/cron.d/vigia",
 		"the cron entry installed at start-up"},
 	{"VIGIA_CRON_SCHEDULE", "cron.schedule", "* * * * *", "when cron runs the generator"},

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -29,8 +30,16 @@ var parsers = map[string]func(*Config, string) error{
 		c.ProcMode = os.FileMode(m)
 		return nil
 	},
-	"VIGIA_DB":        func(c *Config, v string) error { return absPath(&c.DB, v) },
-	"VIGIA_LOG_DIR":   func(c *Config, v string) error { return absPath(&c.LogDir, v) },
+	"VIGIA_DB":      func(c *Config, v string) error { return absPath(&c.DB, v) },
+	"VIGIA_LOG_DIR": func(c *Config, v string) error { return absPath(&c.LogDir, v) },
+	"VIGIA_LOG_LEVEL": func(c *Config, v string) error {
+		l, ok := logLevels[v]
+		if !ok {
+			return errors.New("want debug, info, warn or error")
+		}
+		c.LogLevel = l
+		return nil
+	},
 	"VIGIA_CRON_FILE": cronFile,
 	"VIGIA_CRON_SCHEDULE": func(c *Config, v string) error {
 		if f := strings.Fields(v); len(f) != 5 || !scheduleRE.MatchString(v) {
@@ -82,6 +91,10 @@ var parsers = map[string]func(*Config, string) error{
 		return nil
 	},
 }
+
+// logLevels are the values of VIGIA_LOG_LEVEL.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
+	"warn": slog.LevelWarn, "error": slog.LevelError}
 
 var (
 	idRE       = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)

@@ -7,9 +7,9 @@
 // kind "sysinfo" lists every process of the system. Parse refuses anything the
 // schema refuses (unknown fields, names in another case, wrong types, missing
 // fields, another schema_version, truncated input, invalid container ids),
-// and more: a pid or container listed twice, a process whose container has no
-// entry, integers past 64 bits. Its errors name the field or item at fault
-// ("processes[3].pid: ..."). Tests hold it to the schema file with a JSON
+// and more: a pid or container listed twice, a member name given twice in one
+// object, a process whose container has no entry, integers past 64 bits. Its
+// errors name the field or item at fault ("processes[3].pid: ..."). Tests hold it to the schema file with a JSON
 // Schema validator.
 //
 // Limitations: a snapshot is best effort, as the kernel's is: processes may
