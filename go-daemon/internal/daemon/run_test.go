@@ -82,7 +82,13 @@ func TestRunLifecycle(t *testing.T) {
 	if err := Cleanup(cfg, quiet); err == nil {
 		t.Error("cleanup ran while the daemon was running")
 	}
-	time.Sleep(200 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n := tickCount(t, cfg.DB); n >= 3 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%d ticks recorded in 10 s at a 20 ms interval", n)
+		}
+	}
 	cancel()
 	select {
 	case err := <-errc:
@@ -167,4 +173,19 @@ func TestRunStoppedDuringStartup(t *testing.T) {
 	if _, err := os.Stat(cfg.CronFile); !os.IsNotExist(err) {
 		t.Errorf("cron entry left after a stop during start-up: %v", err)
 	}
+}
+
+// tickCount reads how many ticks the daemon recorded so far.
+func tickCount(t *testing.T, path string) int64 {
+	t.Helper()
+	db, err := store.Open(context.Background(), path, store.ReadOnly())
+	if err != nil {
+		return 0 // not created yet
+	}
+	defer db.Close()
+	tick, err := db.LatestTick(context.Background())
+	if err != nil {
+		return 0
+	}
+	return tick.ID
 }
