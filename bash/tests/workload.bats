@@ -103,6 +103,10 @@ teardown() {
 	in_range "${anon}" "$((want * 95 / 100))" "$((want * 105 / 100))"
 }
 
+# TODO: on a host oversubscribed by other work (load 13 on 2 cores was seen)
+# the used-cores bound fails although the program asks for exactly one core;
+# exclusive cores for the test would fix that, and a shared 2-core host has
+# none to give. CI runs one suite at a time, where it measured 0.98 core.
 @test "cpu keeps one thread busy: about one core, and never more" {
 	local id used demanded try ok=0
 	# The host is shared: other containers (and other work) can take a share
