@@ -160,10 +160,14 @@ func (l *Loop) tick(ctx context.Context, t *store.Tick) {
 func (l *Loop) list(ctx context.Context) ([]docker.Container, error) {
 	list, err := l.Engine.List(ctx)
 	if err != nil {
-		if !l.dockerDown {
+		switch {
+		case !errors.Is(err, docker.ErrUnavailable):
+			l.Log.Warn("docker refused to list the containers; deciding nothing this tick",
+				"err", err)
+		case !l.dockerDown:
 			l.Log.Warn("docker unreachable; deciding nothing until it answers again", "err", err)
 		}
-		l.dockerDown = true
+		l.dockerDown = l.dockerDown || errors.Is(err, docker.ErrUnavailable)
 		return nil, err
 	}
 	if l.dockerDown {
