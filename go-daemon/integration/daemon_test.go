@@ -163,7 +163,7 @@ func TestDaemon(t *testing.T) {
 		}
 	})
 
-	t.Run("kill -9 leaves the entry; the next start removes it", func(t *testing.T) {
+	t.Run("kill -9 leaves the entry; the next start removes it; SIGINT too", func(t *testing.T) {
 		d := e.start()
 		eventually(t, 60*time.Second, "the cron entry", func() bool { return exists(e.cron) })
 		d.stop(t, syscall.SIGKILL)
@@ -175,8 +175,8 @@ func TestDaemon(t *testing.T) {
 			return strings.Contains(d.log.String(), "removed a stale cron entry")
 		})
 		eventually(t, 30*time.Second, "the entry installed again", func() bool { return exists(e.cron) })
-		if err := d.stop(t, syscall.SIGTERM); err != nil || exists(e.cron) {
-			t.Fatalf("SIGTERM: %v, entry still there: %v", err, exists(e.cron))
+		if err := d.stop(t, syscall.SIGINT); err != nil || exists(e.cron) {
+			t.Fatalf("SIGINT: %v, entry still there: %v", err, exists(e.cron))
 		}
 	})
 }

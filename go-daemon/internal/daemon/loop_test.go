@@ -1,15 +1,20 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"vigia/internal/docker"
 	"vigia/internal/policy"
+	"vigia/internal/sensor"
 	"vigia/internal/store"
 )
 
@@ -357,5 +362,66 @@ func TestPruneCadence(t *testing.T) {
 	}
 	if st.pruned != 2 {
 		t.Errorf("pruned %d times in 4 ticks 20 s apart with a 50 s cadence, want 2", st.pruned)
+	}
+}
+
+// TestTickOnBadFiles drives the loop with the real kernel source over two
+// files: a truncated, malformed or missing file is recorded as the tick's
+// error and nothing is decided; good files again and the loop acts.
+func TestTickOnBadFiles(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 5, 2)
+	dir := t.TempDir()
+	src := &fileSource{Kernel: sensor.NewKernel(filepath.Join(dir, "continfo"),
+		filepath.Join(dir, "sysinfo")), h: h}
+	l := newLoop(h, st)
+	l.Source = src
+	write := func(file string, mangle func([]byte) []byte) {
+		t.Helper()
+		r, _ := h.Read(context.Background())
+		for path, snap := range map[string]*sensor.Snapshot{src.ContinfoPath: r.Continfo,
+			src.SysinfoPath: r.Sysinfo} {
+			data, err := json.Marshal(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if filepath.Base(path) == file {
+				data = mangle(data)
+			}
+			if data == nil {
+				os.Remove(path)
+				continue
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bad := []struct {
+		name, file string
+		mangle     func([]byte) []byte
+		want       string
+	}{
+		{"truncated continfo", "continfo", func(b []byte) []byte { return b[:len(b)/2] }, "truncated"},
+		{"unknown field in sysinfo", "sysinfo", func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`"cpus"`), []byte(`"colour":1,"cpus"`), 1)
+		}, "colour"},
+		{"missing sysinfo", "sysinfo", func([]byte) []byte { return nil }, "sysinfo"},
+		{"empty continfo", "continfo", func([]byte) []byte { return []byte{} }, "empty"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			write(tc.file, tc.mangle)
+			calls := h.calls
+			tick := l.Tick(context.Background())
+			if !strings.Contains(tick.Error, tc.want) || len(tick.Actions) != 0 || h.calls != calls {
+				t.Fatalf("error %q (want %q), %d actions, %d docker calls; want an error and nothing done",
+					tick.Error, tc.want, len(tick.Actions), h.calls-calls)
+			}
+		})
+	}
+	write("", nil)
+	if tick := l.Tick(context.Background()); tick.Error != "" || tick.Removed != 2 {
+		t.Fatalf("good files: error %q, removed %d; want none and 2", tick.Error, tick.Removed)
 	}
 }
