@@ -18,7 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
+	"syscall"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -125,8 +125,8 @@ func classify(err error) error {
 	switch {
 	case client.IsErrConnectionFailed(err),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.As(err, &netErr),
-		strings.Contains(err.Error(), "connection reset by peer"):
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &netErr):
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
