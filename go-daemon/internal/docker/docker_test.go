@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -129,6 +131,11 @@ func TestForEachCancelled(t *testing.T) {
 func TestClassify(t *testing.T) {
 	if err := classify(fmt.Errorf("x: %w", errors.New("unrelated"))); errors.Is(err, ErrUnavailable) {
 		t.Error("an unrelated error was classified as unavailable")
+	}
+	for _, cause := range []error{syscall.ECONNRESET, syscall.EPIPE, io.ErrUnexpectedEOF} {
+		if err := classify(fmt.Errorf("read: %w", cause)); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%v not classified as unavailable", cause)
+		}
 	}
 	c, err := New("")
 	if err != nil {
