@@ -152,6 +152,9 @@ func (c *command) load(args []string) (*config.Config, error) {
 	return config.Load(c.flags.Inputs(os.Environ()))
 }
 
+// newLogger logs at Info: lifecycle and every action.
+// TODO: a VIGIA_LOG_LEVEL key would show the per-tick Debug lines; it needs
+// the config package's key (asked for in /work/notes/to-core.md).
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
