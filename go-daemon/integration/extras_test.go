@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -59,7 +60,7 @@ func TestDryRun(t *testing.T) {
 	for i := range 5 {
 		e.vigiaContainer("low", "low", i)
 	}
-	d := e.startEnv("VIGIA_DRY_RUN=true")
+	d := e.startEnv("VIGIA_DRY_RUN=true", "VIGIA_LOG_LEVEL=debug")
 	eventually(t, 60*time.Second, "two ticks", func() bool {
 		return e.query("SELECT COUNT(*) FROM ticks WHERE error IS NULL") >= 2
 	})
@@ -74,6 +75,11 @@ func TestDryRun(t *testing.T) {
 	}
 	if n := e.query("SELECT COUNT(*) FROM actions WHERE dry_run = 1 AND action = 'start'"); n < 2 {
 		t.Errorf("%d dry-run starts recorded, want at least 2 (one tick's)", n)
+	}
+	for _, want := range []string{"level=DEBUG msg=tick", "dry run: would remove container"} {
+		if !strings.Contains(d.log.String(), want) {
+			t.Errorf("the debug log lacks %q", want)
+		}
 	}
 	if err := d.stop(t, syscall.SIGTERM); err != nil {
 		t.Errorf("SIGTERM: %v", err)
