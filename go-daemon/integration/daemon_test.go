@@ -80,6 +80,7 @@ func TestDaemon(t *testing.T) {
 		}
 		var st struct {
 			Containers []struct{ ID, Class, Action string }
+			LastTick   *struct{ Removed int } `json:"last_tick"`
 		}
 		if err := json.Unmarshal([]byte(out), &st); err != nil {
 			t.Fatalf("status --json is not JSON: %v\n%s", err, out)
@@ -91,7 +92,11 @@ func TestDaemon(t *testing.T) {
 		if classes[grafana] != "grafana" || classes[foreign] != "foreign" {
 			t.Errorf("status classes: grafana %q, foreign %q", classes[grafana], classes[foreign])
 		}
-		if out, stderr, err = e.run("status"); err != nil || !strings.Contains(out, "POLICY") {
+		if st.LastTick == nil {
+			t.Error("status --json has no last_tick while the daemon runs")
+		}
+		if out, stderr, err = e.run("status"); err != nil || !strings.Contains(out, "POLICY") ||
+			!strings.Contains(out, "daemon: last tick") {
 			t.Errorf("vigia status: %v\n%s%s", err, out, stderr)
 		}
 		out, stderr, err = e.run("events", "--json", "--limit", "50")

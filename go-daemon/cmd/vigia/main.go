@@ -217,10 +217,25 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, liv
 	if err != nil {
 		return err
 	}
+	st.LastTick = lastTick(ctx, cfg.DB)
 	if *asJSON {
 		return ui.JSON(stdout, st)
 	}
 	return ui.WriteStatus(stdout, st)
+}
+
+// lastTick reads the daemon's newest tick, or nil when there is none to read.
+func lastTick(ctx context.Context, path string) *ui.LastTick {
+	db, err := store.Open(ctx, path, store.ReadOnly())
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	t, err := db.LatestTick(ctx)
+	if err != nil {
+		return nil
+	}
+	return &ui.LastTick{Time: t.Time, Removed: t.Removed, Started: t.Started, Error: t.Error}
 }
 
 // viewSource reads the modules' files when they are there; else the

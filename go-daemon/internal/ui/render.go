@@ -23,8 +23,17 @@ func WriteStatus(w io.Writer, st Status) error {
 	fmt.Fprintf(w, "%s  sensor %s  memory %s used of %s (%.1f%%)\n",
 		st.Time.Local().Format(time.DateTime), st.Sensor, kb(st.Memory.UsedKB),
 		kb(st.Memory.TotalKB), st.Memory.UsedPct)
-	fmt.Fprintf(w, "vigia containers now: low %d, high %d; after the plan: low %d/%d, high %d/%d\n\n",
+	fmt.Fprintf(w, "vigia containers now: low %d, high %d; after the plan: low %d/%d, high %d/%d\n",
 		st.LowNow, st.HighNow, st.LowRunning, st.KeepLow, st.HighRunning, st.KeepHigh)
+	switch lt := st.LastTick; {
+	case lt == nil:
+		fmt.Fprint(w, "daemon: no tick recorded in the database\n\n")
+	case lt.Error != "":
+		fmt.Fprintf(w, "daemon: last tick %s ago: %s\n\n", ago(st.Time, lt.Time), lt.Error)
+	default:
+		fmt.Fprintf(w, "daemon: last tick %s ago: removed %d, started %d\n\n",
+			ago(st.Time, lt.Time), lt.Removed, lt.Started)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tCLASS\tKIND\tCPU%\tMEM%\tRSS\tIO/s\tPOLICY\tSCORE\tREASON")
 	for _, r := range st.Containers {
@@ -128,4 +137,9 @@ func Events(actions []store.Action) []Event {
 			MemPct: a.MemPct, DryRun: a.DryRun, OK: a.OK, Error: a.Error})
 	}
 	return out
+}
+
+// ago is the time from then to now, to the second.
+func ago(now, then time.Time) string {
+	return max(now.Sub(then), 0).Round(time.Second).String()
 }

@@ -56,6 +56,17 @@ type Status struct {
 	HighRunning int            `json:"high_running"`
 	Containers  []Row          `json:"containers"`
 	Start       []policy.Start `json:"start"`
+	// LastTick is the daemon's newest recorded tick; nil when the
+	// database has none (or cannot be read).
+	LastTick *LastTick `json:"last_tick"`
+}
+
+// LastTick summarises the daemon's newest tick.
+type LastTick struct {
+	Time    time.Time `json:"time"`
+	Removed int       `json:"removed"`
+	Started int       `json:"started"`
+	Error   string    `json:"error,omitempty"`
 }
 
 // Observer samples the host for the status and top views.

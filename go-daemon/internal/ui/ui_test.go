@@ -51,6 +51,7 @@ func fixture() (sensor.Usage, []docker.Container, policy.Plan) {
 func TestStatus(t *testing.T) {
 	u, list, plan := fixture()
 	st := build(u, list, plan, policy.Targets{KeepLow: 3, KeepHigh: 2})
+	st.LastTick = &LastTick{Time: st.Time.Add(-12 * time.Second), Removed: 2, Started: 1}
 	want := map[string][2]string{ // id -> class, action
 		id('a'): {"high", "remove"}, id('b'): {"low", "keep"},
 		id('c'): {"grafana", "skip"}, id('d'): {"foreign", "skip"},
@@ -68,7 +69,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, w := range []string{"now: low 1, high 1", "low 1/3", "high 1/2", "vigia-ram-1", "50.0", "256.0M", "2K/s",
+	for _, w := range []string{"now: low 1, high 1", "last tick 12s ago: removed 2, started 1", "low 1/3", "high 1/2", "vigia-ram-1", "50.0", "256.0M", "2K/s",
 		"remove", "extra high container", "(new)", "high is short by 2", "grafana is never touched"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("status table lacks %q:\n%s", w, out)
