@@ -173,7 +173,22 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	for _, u := range cfg.Unknown {
 		log.Warn("configuration key not used by the daemon", "key", u)
 	}
+	logConfig(log, cfg)
 	return daemon.Run(ctx, daemon.Options{Config: cfg, Log: log})
+}
+
+// logConfig writes every setting the daemon starts with, and where it came
+// from unless it is the shipped default.
+func logConfig(log *slog.Logger, cfg *config.Config) {
+	attrs := make([]any, 0, 2*len(config.Keys))
+	for _, k := range config.Keys {
+		v := cfg.Values[k.Name]
+		if src := cfg.Sources[k.Name]; src != "" && src != "default" {
+			v += " (" + src + ")"
+		}
+		attrs = append(attrs, k.Name, v)
+	}
+	log.Info("configuration", append(attrs, "root", cfg.Root)...)
 }
 
 // logOutput tees the daemon's log to LogDir/daemon.log (rotated to
