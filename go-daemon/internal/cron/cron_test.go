@@ -278,3 +278,40 @@ func TestIgnoredByCron(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRender: whatever the values, Render either refuses them or returns an
+// entry with no placeholder left and none of the characters cron or the
+// shell would reinterpret coming from a value.
+func FuzzRender(f *testing.F) {
+	tmpl := shippedTemplateF(f)
+	f.Add("* * * * *", "/opt/vigia", "/var/log/vigia", "10", "", "")
+	f.Add("*/5 1-3 * * 1,2", "/a b", "/l", "1", "/etc/v.conf", "it-1")
+	f.Add("* * * * *", "/x%y", "/l", "1", "", "")
+	f.Fuzz(func(t *testing.T, sched, root, logDir, batch, conf, inst string) {
+		v := Values{Schedule: sched, Root: root, LogDir: logDir, Batch: batch, Config: conf,
+			Instance: inst}
+		out, err := Render(tmpl, v)
+		if err != nil {
+			return
+		}
+		if placeholder.Match(out) {
+			t.Fatalf("placeholder left in %q", out)
+		}
+		for _, s := range []string{sched, root, logDir, batch, conf, inst} {
+			if strings.ContainsAny(s, "\n%\"\\$`") {
+				t.Fatalf("value %q with a refused character was rendered", s)
+			}
+		}
+		if !bytes.HasSuffix(out, []byte("\n")) {
+			t.Fatal("entry without a final newline")
+		}
+	})
+}
+
+func shippedTemplateF(f *testing.F) []byte {
+	b, err := os.ReadFile("../../../bash/cron/vigia.cron.in")
+	if err != nil {
+		f.Fatalf("read the shipped template: %v", err)
+	}
+	return b
+}
