@@ -166,6 +166,7 @@ static const char *continfo_try(struct vigia_ctx *ctx, struct cgroup *cgrp,
 {
 	int ret;
 
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "vigia: cgroup path outside RCU");
 	/* kernfs_path() takes only a spinlock: fine under RCU. */
 	ret = cgroup_path(cgrp, ctx->path, PATH_MAX);
 	if (ret < 0 || ret >= PATH_MAX)

@@ -38,7 +38,6 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
-#include <linux/version.h>
 
 static char *id;
 module_param(id, charp, 0444);
@@ -349,6 +348,7 @@ static void vigia_task_totals(struct task_struct *task, struct vigia_task *rec)
 	 * stats_lock orders us against __exit_signal() folding a dying
 	 * thread's counters into sig; retry if that happened meanwhile.
 	 */
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "vigia: thread walk outside RCU");
 	do {
 		seq = read_seqbegin(&sig->stats_lock);
 		rec->cpu_ns = sig->sum_sched_runtime;
@@ -390,8 +390,8 @@ static int vigia_task_ids(struct task_struct *task, struct vigia_task *rec)
 
 static unsigned long vigia_rss_pages(struct mm_struct *mm)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	/* Per-CPU counters since 6.2: get_mm_rss() reads only the shared part,
+#ifdef VIGIA_RSS_PERCPU
+	/* Per-CPU counters (6.2 on): get_mm_rss() reads only the shared part,
 	 * which lags by up to a batch per CPU. Sum them, as VmRSS does.
 	 */
 	return percpu_counter_sum_positive(&mm->rss_stat[MM_FILEPAGES]) +

@@ -308,6 +308,10 @@ class Checker:
             if doc:
                 self.check_header("read%d.json" % n, doc, "sysinfo" if n <= 2 else "continfo")
 
+    def check_unload_readers(self):
+        if not os.path.exists(self.path("unload-readers.txt")):
+            self.fail("the unload under readers did not complete")
+
     def check_cycles(self):
         text = self.read("cycles.txt").split()
         ok, total = text[1].split("/")
@@ -363,6 +367,7 @@ class Checker:
             print("sysinfo: %d stable processes checked against /proc" % n)
         self.check_proc_files()
         self.check_readers()
+        self.check_unload_readers()
         self.check_cycles()
         self.check_leak()
         self.check_bench()

@@ -7,7 +7,8 @@
 #   continfo.json, sysinfo.json and reader.pid    one read of each file
 #   proc-pre/, proc-post/  stat, status, cgroup, comm, cmdline of every pid
 #   meminfo           /proc/meminfo next to the reads
-#   readers.txt, cycles.txt, leak-before.txt, leak-after.txt, dmesg.txt
+#   readers.txt, cycles.txt, leak-before.txt, leak-after.txt, dmesg.txt,
+#   unload-readers.txt
 #   bench.txt, bench-N.json   LANE_BENCH=1 only: N extra processes
 # Environment: LANE_ID (the id= parameter), LANE_BENCH, LANE_READS (per
 # reader, default 200), LANE_CYCLES (default 100).
@@ -204,9 +205,30 @@ leak_figures() {
 
 leak_check() {
 	leak_figures >"${R}/leak-before.txt"
-	vigia-read "${SYS}" 500 >/dev/null || fail "leak check: bad reads of sysinfo"
+	# The sysinfo reads go 7 bytes at a time: many partial seq_file copies.
+	VIGIA_READ_CHUNK=7 vigia-read "${SYS}" 500 >/dev/null ||
+		fail "leak check: bad reads of sysinfo in 7-byte pieces"
 	vigia-read "${CONT}" 500 >/dev/null || fail "leak check: bad reads of continfo"
 	leak_figures >"${R}/leak-after.txt"
+}
+
+# Unloading under readers: one holds the file open across rmmod, one keeps
+# reading while it happens. rmmod must wait for them, the held file must then
+# fail cleanly (EIO), and nothing may show in dmesg.
+unload_under_readers() {
+	exec 3<"${SYS}"
+	VIGIA_READ_UNTIL_GONE=1 vigia-read "${CONT}" 100000 >/dev/null &
+	busy=$!
+	sleep 1
+	unload || fail "rmmod with readers failed"
+	if cat <&3 >/dev/null 2>&1; then
+		fail "a file held open across rmmod could still be read"
+	fi
+	exec 3<&-
+	wait "${busy}"
+	echo "held open across rmmod: read refused; reader during rmmod: stopped" \
+		>"${R}/unload-readers.txt"
+	load || fail "insmod after the unload under readers failed"
 }
 
 cycles() {
@@ -264,7 +286,8 @@ main() {
 	concurrency
 	log "readers done; leak check next"
 	leak_check
-	log "load/unload cycles next"
+	log "unload under readers, then load/unload cycles"
+	unload_under_readers
 	cycles
 	if [ "${LANE_BENCH:-0}" = 1 ]; then
 		log "benchmark"

@@ -6,7 +6,11 @@
  * "OK/ROUNDS"; saves the last read to SAVE and the first bad one to SAVE.bad.
  * Exits 0 only if every read was good. One process for hundreds of reads
  * keeps the lane fast under TCG, where each exec costs tens of ms.
+ * VIGIA_READ_CHUNK=N reads N bytes per read(2) call (default 64 KiB), to
+ * drive seq_file through many partial copies. VIGIA_READ_UNTIL_GONE=1 stops
+ * at the first open that finds no FILE (the module was unloaded).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,19 +155,27 @@ static const unsigned char *value(const unsigned char *p, int depth)
 	}
 }
 
+static size_t chunk = 1 << 16;
+
 static char *slurp(const char *path, size_t *len)
 {
-	size_t cap = 1 << 20;
+	size_t cap = 1 << 20, want;
 	char *buf = malloc(cap + 1);
 	ssize_t n;
 	int fd = open(path, O_RDONLY);
 
 	*len = 0;
 	if (fd < 0 || !buf) {
+		n = errno;
 		free(buf);
+		errno = n;
 		return NULL;
 	}
-	while ((n = read(fd, buf + *len, cap - *len)) > 0) {
+	for (;;) {
+		want = cap - *len < chunk ? cap - *len : chunk;
+		n = read(fd, buf + *len, want);
+		if (n <= 0)
+			break;
 		*len += n;
 		if (*len == cap) {
 			cap *= 2;
@@ -202,9 +214,15 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return 2;
+	if (getenv("VIGIA_READ_CHUNK"))
+		chunk = strtoul(getenv("VIGIA_READ_CHUNK"), NULL, 10);
+	if (chunk < 1)
+		return 2;
 	rounds = atol(argv[2]);
 	for (i = 0; i < rounds; i++) {
 		buf = slurp(argv[1], &len);
+		if (!buf && errno == ENOENT && getenv("VIGIA_READ_UNTIL_GONE"))
+			break;
 		end = buf ? value((const unsigned char *)buf, 0) : NULL;
 		if (end && strlen(buf) == len && !strcmp((const char *)end, "\n"))
 			ok++;
