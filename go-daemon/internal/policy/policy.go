@@ -31,11 +31,37 @@
 // the kinds alternate between ram and cpu, starting with the kind that has
 // fewer running.
 //
+// Patterns. Each judged container carries its window of samples (History,
+// kept by the daemon). Over it Detect finds: a leak (the least-squares slope of
+// resident memory above Thresholds.LeakPctPerMin, percent of the host's memory
+// per minute, with r² at least LeakFit: steady growth, not one jump); sustained
+// CPU (mean above Thresholds.CPUPct of the host and at least three samples in
+// four above it); a mismatch (a container labelled low that stays above the
+// low bounds of CPU or memory: it behaves like a high one); and flapping (its
+// low/high behaviour changes FlapChanges times or more in the window). A class
+// flaps when vigia started and removed again FlapChurn of its containers
+// within the daemon's churn span (Input.Churn).
+//
+// Thresholds. The bounds are relative to the host (percent of its CPUs, of its
+// memory) and tighten under pressure: each is its base times a factor from 1
+// down to MinFactor, set by the highest of memory in use (70% to 95%), PSI
+// memory "some avg10" (5% to 30%) and PSI cpu (50% to 100%); see Ramps. Every
+// reason that cites a finding also gives the thresholds in force.
+//
+// Acting on patterns. Extras that offend (leak, CPU, mismatch) are removed
+// before the heaviest. A kept container that offends is capped when
+// Input.Caps is set (Plan.Cap: CPU to the bound it crossed, memory frozen at
+// its resident size plus 25%), else removed and replaced by a fresh one of
+// its class, unless the class flaps: then it is kept and the reason says why.
+// Flapping alone is only reported.
+//
 // Limitations: the weights and the 100 MiB/s ceiling of the I/O term are a
 // judgement, not a measurement of harm; a container that is heavy on one
-// resource only can rank below one that is moderate on all three. The policy
-// sees one tick at a time: a container that bursts for one interval may be
-// removed although it is light on average.
+// resource only can rank below one that is moderate on all three. The count
+// of extras is settled one tick at a time: an extra that bursts for one
+// interval may be removed although it is light on average (the window only
+// decides the patterns). The pressure ramps and the default bounds are
+// judgements too, tuned on one 2-CPU, 24 GiB host.
 package policy
 
 import (
@@ -86,6 +112,12 @@ type Container struct {
 	// Pending is the action taken on the container ("start" or "remove")
 	// while no fresh sample has been read since; "" when none.
 	Pending Action
+
+	// History is the container's window of samples, oldest first, this
+	// tick's included; the patterns are judged over it.
+	History []Sample
+	// Limits are the resource limits in force on the container.
+	Limits Limits
 }
 
 // Targets are how many containers of each class must run.
@@ -99,6 +131,17 @@ type Input struct {
 	Containers []Container
 	Targets    Targets
 	CPUs       int // online CPUs of the host, at least 1
+
+	// Host gives the thresholds their scale and pressure.
+	Host Host
+	// Bounds are the base thresholds; the zero value means DefaultBounds.
+	Bounds Bounds
+	// Caps asks for a kept container that crosses a bound to be capped
+	// (Plan.Cap) instead of removed and replaced.
+	Caps bool
+	// Churn counts, per class, the containers vigia started and removed
+	// again within the churn span: FlapChurn or more make the class flap.
+	Churn map[string]int
 }
 
 // Action is what the plan does with a container.
@@ -110,6 +153,7 @@ const (
 	ActionRemove Action = "remove"
 	ActionStart  Action = "start"
 	ActionSkip   Action = "skip"
+	ActionCap    Action = "cap"
 )
 
 // Decision is the verdict on one container, with the figures behind it.
@@ -120,6 +164,12 @@ type Decision struct {
 	Score     float64 // 0 for a skipped container
 	CPUTerm   float64 // cpu share of the host used in the score
 	CPUKnown  bool    // false when the lifetime average stood in
+	// Findings are the patterns seen in the container's window.
+	Findings []Finding
+	// Cap holds the limits to apply when Action is ActionCap.
+	Cap Limits
+	// Thresholds are the thresholds in force when the decision was made.
+	Thresholds Thresholds
 }
 
 // Start asks for one new container.
@@ -131,13 +181,20 @@ type Start struct {
 
 // Plan is the outcome of Decide.
 type Plan struct {
-	Remove []Decision // heaviest first within each class
+	Remove []Decision // offending first, then heaviest first, within each class
 	Keep   []Decision
 	Skip   []Decision
+	Cap    []Decision // kept, with limits to apply
 	Start  []Start
 	// Running counts the containers of each class that will run when the
 	// plan is carried out.
 	Running map[string]int
+	// Thresholds are the thresholds in force for this plan.
+	Thresholds Thresholds
+	// Flapping names, per class, why the class flaps (vigia keeps starting
+	// and removing its containers); offenders of a flapping class are not
+	// replaced.
+	Flapping map[string]string
 }
 
 // classes are judged in this order; the plan lists them in it.
@@ -152,11 +209,12 @@ const mib = 1 << 20
 
 // Decide makes the plan for one tick.
 func Decide(in Input) Plan {
-	plan := Plan{Running: make(map[string]int, len(classes))}
+	plan := Plan{Running: make(map[string]int, len(classes)),
+		Thresholds: ThresholdsFor(in.Host, in.Bounds)}
 	judged := make(map[string][]Decision)
 	held := make(map[string][]Decision)
 	for _, c := range in.Containers {
-		d := Decision{Container: c}
+		d := Decision{Container: c, Thresholds: plan.Thresholds}
 		d.Score, d.CPUTerm, d.CPUKnown = Score(c, in.CPUs)
 		switch {
 		case c.Grafana:
@@ -176,13 +234,41 @@ func Decide(in Input) Plan {
 			d.Action, d.Reason = ActionKeep, "no sample this tick; not judged without figures"
 			held[c.Class] = append(held[c.Class], d)
 		default:
+			d.Findings = Detect(c, plan.Thresholds, in.CPUs, in.Host.MemTotalKB)
 			judged[c.Class] = append(judged[c.Class], d)
 		}
 	}
 	for _, class := range classes {
-		plan.decideClass(class, targetOf(in.Targets, class), judged[class], held[class])
+		j := judge{class: class, target: targetOf(in.Targets, class), caps: in.Caps,
+			cpus: in.CPUs, flapping: plan.classFlapping(class, in)}
+		plan.decideClass(j, judged[class], held[class])
 	}
 	return plan
+}
+
+// judge is what decideClass needs to know about one class.
+type judge struct {
+	class    string
+	target   int
+	caps     bool
+	cpus     int
+	flapping string // why the class flaps; "" when it does not
+}
+
+// classFlapping records and returns why a class flaps, "" when it does not.
+func (p *Plan) classFlapping(class string, in Input) string {
+	b := in.Bounds.orDefault()
+	n := in.Churn[class]
+	if b.FlapChurn < 1 || n < b.FlapChurn {
+		return ""
+	}
+	why := fmt.Sprintf("%s flapping: vigia started and removed again %d of its containers "+
+		"(bound %d)", class, n, b.FlapChurn)
+	if p.Flapping == nil {
+		p.Flapping = map[string]string{}
+	}
+	p.Flapping[class] = why
+	return why
 }
 
 func skip(d Decision, reason string) Decision {
@@ -198,36 +284,86 @@ func targetOf(t Targets, class string) int {
 	return max(n, 0)
 }
 
-// decideClass removes the heaviest extras of one class, or asks for starts
-// when it is short.
-func (p *Plan) decideClass(class string, target int, judged, held []Decision) {
+// decideClass removes the extras of one class, offending and heaviest first,
+// asks for starts when it is short, and caps or replaces a kept container
+// that crosses a bound.
+func (p *Plan) decideClass(j judge, judged, held []Decision) {
 	sortHeaviest(judged)
 	running := len(judged) + len(held)
-	extra := max(running-target, 0)
+	extra := max(running-j.target, 0)
 	removable := min(extra, len(judged))
+	var remaining []Decision
+	var replaced []string
 	for i, d := range judged {
 		if i < removable {
 			d.Action = ActionRemove
-			d.Reason = fmt.Sprintf("%s has %d, target %d: removing %d, heaviest first; #%d, %s",
-				class, running, target, removable, i+1, figures(d))
+			d.Reason = fmt.Sprintf("%s has %d, target %d: removing %d, offending and heaviest "+
+				"first; #%d, %s", j.class, running, j.target, removable, i+1, figures(d))
 			p.Remove = append(p.Remove, d)
 			continue
 		}
-		d.Action = ActionKeep
-		d.Reason = fmt.Sprintf("%s has %d, target %d: kept, %s", class, running, target, figures(d))
-		if extra > removable {
-			d.Reason += fmt.Sprintf("; %d extra wait for a fresh sample", extra-removable)
+		head := fmt.Sprintf("%s has %d, target %d", j.class, running, j.target)
+		switch p.judgeKept(j, &d, head) {
+		case ActionCap:
+			p.Cap = append(p.Cap, d)
+		case ActionRemove:
+			p.Remove = append(p.Remove, d)
+			replaced = append(replaced, d.Container.Name)
+			continue
+		default:
+			if extra > removable {
+				d.Reason += fmt.Sprintf("; %d extra wait for a fresh sample", extra-removable)
+			}
+			p.Keep = append(p.Keep, d)
 		}
-		p.Keep = append(p.Keep, d)
+		remaining = append(remaining, d)
 	}
 	p.Keep = append(p.Keep, held...)
-	remaining := append(append([]Decision(nil), judged[removable:]...), held...)
-	p.Start = append(p.Start, starts(class, running, target, remaining)...)
-	p.Running[class] = max(running-removable, target)
+	remaining = append(remaining, held...)
+	after := running - removable - len(replaced)
+	p.Start = append(p.Start, starts(j.class, after, j.target, remaining, replaced)...)
+	p.Running[j.class] = max(after, j.target)
+}
+
+// judgeKept decides on a container the counts keep: one that crosses a bound
+// is capped when caps are on, else removed to be replaced, unless its class
+// flaps; anything else is kept.
+func (p *Plan) judgeKept(j judge, d *Decision, head string) Action {
+	d.Action, d.Reason = ActionKeep, head+": kept, "+figures(*d)
+	if !offending(*d) {
+		return ActionKeep
+	}
+	if j.caps {
+		if l, ok := capFor(d.Container, d.Findings, j.cpus); ok {
+			d.Action, d.Cap = ActionCap, l
+			d.Reason = fmt.Sprintf("%s: kept and capped to %s (caps on), %s", head, l, figures(*d))
+			return ActionCap
+		}
+		d.Reason += "; already capped"
+		return ActionKeep
+	}
+	if j.flapping != "" {
+		d.Reason += "; not replaced: " + j.flapping
+		return ActionKeep
+	}
+	d.Action = ActionRemove
+	d.Reason = fmt.Sprintf("%s: replaced, it crosses a bound (caps off), %s", head, figures(*d))
+	return ActionRemove
+}
+
+// offending reports whether a decision has a finding to act on.
+func offending(d Decision) bool {
+	for _, f := range d.Findings {
+		if f.Offending() {
+			return true
+		}
+	}
+	return false
 }
 
 // starts asks for the missing containers of a class, balancing its kinds.
-func starts(class string, running, target int, remaining []Decision) []Start {
+// replaced names the containers the starts replace, in order.
+func starts(class string, running, target int, remaining []Decision, replaced []string) []Start {
 	if running >= target {
 		return nil
 	}
@@ -244,18 +380,24 @@ func starts(class string, running, target int, remaining []Decision) []Start {
 			}
 		}
 		count[kind]++
-		out = append(out, Start{Class: class, Kind: kind,
-			Reason: fmt.Sprintf("%s has %d, target %d: start #%d (%s)", class, running, target,
-				i-running+1, kind)})
+		reason := fmt.Sprintf("%s has %d, target %d: start #%d (%s)", class, running, target,
+			i-running+1, kind)
+		if n := i - running; n < len(replaced) {
+			reason += " to replace " + replaced[n]
+		}
+		out = append(out, Start{Class: class, Kind: kind, Reason: reason})
 	}
 	return out
 }
 
-// sortHeaviest orders by score, memory, creation (newest first), then id.
+// sortHeaviest orders offending containers first, then by score, memory,
+// creation (newest first), then id.
 func sortHeaviest(ds []Decision) {
 	sort.SliceStable(ds, func(i, j int) bool {
 		a, b := ds[i], ds[j]
 		switch {
+		case offending(a) != offending(b):
+			return offending(a)
 		case a.Score != b.Score:
 			return a.Score > b.Score
 		case a.Container.MemPct != b.Container.MemPct:
@@ -278,7 +420,14 @@ func figures(d Decision) string {
 	if c.IOBytesPerSec != nil {
 		io = fmt.Sprintf("io %.2f MiB/s", *c.IOBytesPerSec/mib)
 	}
-	return fmt.Sprintf("score %.2f (%s, mem %.2f%%, %s)", d.Score, cpu, c.MemPct, io)
+	out := fmt.Sprintf("score %.2f (%s, mem %.2f%%, %s)", d.Score, cpu, c.MemPct, io)
+	for _, f := range d.Findings {
+		out += "; " + f.Text
+	}
+	if len(d.Findings) > 0 {
+		out += "; " + d.Thresholds.String()
+	}
+	return out
 }
 
 // Score returns the score of c on a host with cpus CPUs, its cpu term and

@@ -159,7 +159,7 @@ func sortedIDs(ds []Decision) string {
 func checkPlan(t *testing.T, in []Container, p Plan) {
 	t.Helper()
 	seen := map[string]int{}
-	for _, list := range [][]Decision{p.Remove, p.Keep, p.Skip} {
+	for _, list := range [][]Decision{p.Remove, p.Keep, p.Skip, p.Cap} {
 		for _, d := range list {
 			seen[d.Container.ID]++
 			if d.Reason == "" {
