@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The kernel-vm suite: the VM lane on both Debian cloud kernels must pass, and
-# the same lane with the negative-control build (a sleep inside the RCU
-# section) must fail, for the reason it was built to show.
+# The kernel-vm suite: the VM lane on both Debian cloud kernels must pass; the
+# host-side checker must reject faults injected into those results; and the
+# same lane with the negative-control build (a sleep inside the RCU section)
+# must fail, for the reason it was built to show.
 set -Eeuo pipefail
 
 # shellcheck source=bash/lib/common.sh
@@ -23,6 +24,12 @@ main() {
 		fi
 	done
 	"${MK}/tests/vm-lane.sh" || vigia::die "the VM lane failed"
+
+	# The checker itself must reject each kind of fault it exists to catch.
+	/usr/bin/python3 "${MK}/tests/check_lane_selftest.py" \
+		"${VIGIA_ROOT}/build/kernel-vm/${kernels[-1]}/run/results" \
+		--schema "${MK}/schema/vigia-proc.v1.schema.json" ||
+		vigia::die "check_lane.py let a fault through"
 
 	log="${VIGIA_ROOT}/build/kernel-vm/negative-control.log"
 	vigia::info "negative control: the lane on ${kernels[-1]} with VIGIA_BROKEN_SLEEP_IN_RCU=1 must fail"
