@@ -17,6 +17,7 @@ readonly SKIP=77
 readonly SUITES=(
 	"config|bats bash/tests/config.bats"
 	"shellcheck|bash/lint.sh"
+	"docs|bash/check-docs.sh"
 	"go-unit|cd go-daemon && go vet ./... && go test -race -count=1 ./..."
 	"dashboards|dashboard/check.sh"
 	"workload|bash/tests/workload-suite.sh workload"
