@@ -47,6 +47,8 @@ type Config struct {
 	KeepLow        int           // VIGIA_KEEP_LOW
 	KeepHigh       int           // VIGIA_KEEP_HIGH
 	DryRun         bool          // VIGIA_DRY_RUN: decide and log, act on nothing
+	Caps           bool          // VIGIA_CAPS: cap offenders instead of replacing them
+	Window         int           // VIGIA_WINDOW: samples per container for the patterns
 	Instance       string        // VIGIA_INSTANCE: "" or the io.vigia.instance label value
 	SensorFallback bool          // VIGIA_SENSOR_FALLBACK: allow the userspace sensor
 	Retention      time.Duration // VIGIA_RETENTION: how long rows are kept

@@ -63,7 +63,7 @@ func TestLoadDefaults(t *testing.T) {
 		want := Config{
 			ID: "vigia", ProcMode: 0o400, DB: "/var/lib/vigia/vigia.db", LogDir: "/var/log/vigia",
 			CronFile: "/etc/cron.d/vigia", CronSchedule: "* * * * *", Batch: 10,
-			Interval: 20 * time.Second, KeepLow: 3, KeepHigh: 2, Retention: 168 * time.Hour,
+			Interval: 20 * time.Second, KeepLow: 3, KeepHigh: 2, Window: 6, Retention: 168 * time.Hour,
 			GrafanaAddr: "127.0.0.1:3000", Root: repoRoot, LogLevel: slog.LevelInfo,
 		}
 		got := *c
@@ -138,6 +138,10 @@ func TestLoadInvalid(t *testing.T) {
 		{"keep negative", []string{"VIGIA_KEEP_LOW=-1"}, nil, []string{"VIGIA_KEEP_LOW"}},
 		{"dry run", []string{"VIGIA_DRY_RUN=yes"}, nil, []string{"VIGIA_DRY_RUN", "true or false"}},
 		{"instance", []string{"VIGIA_INSTANCE=a b"}, nil, []string{"VIGIA_INSTANCE"}},
+		{"caps", []string{"VIGIA_CAPS=on"}, nil, []string{"VIGIA_CAPS", "true or false"}},
+		{"window too short for a pattern", []string{"VIGIA_WINDOW=3"}, nil,
+			[]string{"VIGIA_WINDOW", "from 4 to 100"}},
+		{"window unbounded", []string{"VIGIA_WINDOW=1000"}, nil, []string{"VIGIA_WINDOW"}},
 		{"log level", []string{"VIGIA_LOG_LEVEL=INFO"}, nil,
 			[]string{"VIGIA_LOG_LEVEL", "debug, info, warn or error"}},
 		{"instance long", []string{"VIGIA_INSTANCE=" + strings.Repeat("i", 65)}, nil,

@@ -55,6 +55,8 @@ var parsers = map[string]func(*Config, string) error{
 	"VIGIA_KEEP_LOW":  func(c *Config, v string) error { return intIn(&c.KeepLow, v, 0, 1000) },
 	"VIGIA_KEEP_HIGH": func(c *Config, v string) error { return intIn(&c.KeepHigh, v, 0, 1000) },
 	"VIGIA_DRY_RUN":   func(c *Config, v string) error { return boolean(&c.DryRun, v) },
+	"VIGIA_CAPS":      func(c *Config, v string) error { return boolean(&c.Caps, v) },
+	"VIGIA_WINDOW":    func(c *Config, v string) error { return intIn(&c.Window, v, 4, 100) },
 	"VIGIA_INSTANCE": func(c *Config, v string) error {
 		if !instanceRE.MatchString(v) {
 			return errors.New("want at most 64 letters, digits, '_', '.' or '-'")

@@ -24,9 +24,11 @@ func (l *Loop) act(ctx context.Context, t *store.Tick, plan policy.Plan) {
 	}
 	if l.DryRun {
 		l.dryRun(t, plan)
+		l.capAll(ctx, t, plan.Cap)
 		return
 	}
 	removed := l.remove(ctx, t, plan.Remove)
+	l.capAll(ctx, t, plan.Cap)
 	started := l.start(ctx, t, plan.Start)
 	t.Removed, t.Started = len(removed), len(started)
 	for _, d := range removed {
@@ -88,6 +90,7 @@ func (l *Loop) remove(ctx context.Context, t *store.Tick, ds []policy.Decision) 
 		}
 		log.Info("removed container")
 		l.pending[d.Container.ID] = &pending{action: policy.ActionRemove}
+		l.history.Removed(d.Container.ID, t.Time)
 		delete(l.known, d.Container.ID)
 		done = append(done, d)
 	}
@@ -166,6 +169,7 @@ func (l *Loop) start(ctx context.Context, t *store.Tick, starts []policy.Start) 
 		l.Log.Info("started container", "container_id", short(ct.ID), "name", ct.Name,
 			"class", s.Class, "kind", s.Kind, "reason", s.Reason)
 		l.pending[ct.ID] = &pending{action: policy.ActionStart}
+		l.history.Started(ct.ID, s.Class, t.Time)
 		l.known[ct.ID] = ct
 		done = append(done, started{Class: s.Class, ct: ct})
 	}
@@ -215,6 +219,7 @@ func (l *Loop) removeExited(ctx context.Context, t *store.Tick, list []docker.Co
 			continue
 		}
 		delete(l.known, ct.ID)
+		l.history.Removed(ct.ID, t.Time)
 		t.Removed++
 		l.Log.Info("removed stopped container", "container_id", short(ct.ID), "name", ct.Name,
 			"state", ct.State)

@@ -45,6 +45,8 @@ func PolicyInput(u sensor.Usage, list []docker.Container, pending map[string]pol
 			ID: ct.ID, Name: ct.Name, Class: ct.Class(), Kind: ct.Kind(),
 			Managed: ct.Managed(), Grafana: ct.Grafana(), Created: ct.Created,
 			Pending: pending[ct.ID],
+			Limits: policy.Limits{MemoryBytes: ct.Limits.MemoryBytes,
+				CPUs: float64(ct.Limits.NanoCPUs) / 1e9},
 		}
 		if cu, ok := byID[ct.ID]; ok {
 			pc.Sampled = true

@@ -111,9 +111,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		DryRun:    cfg.DryRun,
 		Interval:  cfg.Interval,
 		Retention: cfg.Retention,
+		Caps:      cfg.Caps,
+		Window:    cfg.Window,
 	}
 	log.Info("watching", "interval", cfg.Interval.String(), "keep_low", cfg.KeepLow,
-		"keep_high", cfg.KeepHigh, "dry_run", cfg.DryRun, "sensor", sensorName,
+		"keep_high", cfg.KeepHigh, "dry_run", cfg.DryRun, "caps", cfg.Caps,
+		"window", cfg.Window, "sensor", sensorName,
 		"instance", cfg.Instance)
 	loop.Run(ctx)
 	log.Info("stopping", "cause", context.Cause(ctx))

@@ -30,6 +30,8 @@ type fakeHost struct {
 	maxInFlight, inFlight int
 	removeDelay           time.Duration
 	hideNew               bool // containers Start creates are not seen by the sensor
+	updated               []string
+	updateErr             error // Update fails with it
 }
 
 type fakeContainer struct {
@@ -37,8 +39,9 @@ type fakeContainer struct {
 	cpuPerTick uint64 // ns of CPU per second of uptime, per read
 	rssKB      uint64
 	cpuNS      uint64
-	hidden     bool // running but not seen by the sensor
-	procs      int  // processes in the container; 0 means 1
+	hidden     bool   // running but not seen by the sensor
+	procs      int    // processes in the container; 0 means 1
+	rssGrowKB  uint64 // added to rssKB at every read: a leak
 }
 
 func newFakeHost() *fakeHost {
@@ -129,6 +132,31 @@ func (h *fakeHost) remove(id string) error {
 	return nil
 }
 
+// Update applies the limits as the engine would, refusing what is not vigia's.
+func (h *fakeHost) Update(ctx context.Context, id string, l docker.Limits) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls++
+	if h.updateErr != nil {
+		return h.updateErr
+	}
+	c, ok := h.containers[id]
+	if !ok {
+		return errors.New("no such container")
+	}
+	if !c.ct.Managed() {
+		return docker.ErrNotManaged
+	}
+	if l.MemoryBytes > 0 {
+		c.ct.Limits.MemoryBytes = l.MemoryBytes
+	}
+	if l.NanoCPUs > 0 {
+		c.ct.Limits.NanoCPUs = l.NanoCPUs
+	}
+	h.updated = append(h.updated, id)
+	return nil
+}
+
 func (h *fakeHost) Start(ctx context.Context, s docker.Spec) (docker.Container, error) {
 	h.mu.Lock()
 	h.calls++
@@ -181,6 +209,7 @@ func (h *fakeHost) Read(ctx context.Context) (sensor.Reading, error) {
 			continue
 		}
 		c.cpuNS += c.cpuPerTick * 20
+		c.rssKB += c.rssGrowKB
 		n := max(c.procs, 1)
 		sum := sensor.Container{ID: id, Runtime: sensor.RuntimeDocker, Processes: n}
 		for j := range n {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"vigia/internal/docker"
+	"vigia/internal/history"
 	"vigia/internal/policy"
 	"vigia/internal/sensor"
 	"vigia/internal/store"
@@ -18,6 +19,7 @@ type Engine interface {
 	List(ctx context.Context) ([]docker.Container, error)
 	RemoveAll(ctx context.Context, ids []string, limit int, timeout time.Duration) []error
 	Start(ctx context.Context, s docker.Spec) (docker.Container, error)
+	Update(ctx context.Context, id string, l docker.Limits) error
 }
 
 // Recorder is the part of the store the loop writes to.
@@ -59,12 +61,22 @@ type Loop struct {
 	Retention   time.Duration
 	RemoveLimit int
 	Now         func() time.Time
+	// Caps, Bounds, Window and PSIDir set the patterns (see the policy
+	// package): cap offenders instead of replacing them; the base
+	// thresholds (zero: policy.DefaultBounds); samples per window (zero:
+	// DefaultWindow); where PSI is read (empty: /proc/pressure).
+	Caps   bool
+	Bounds policy.Bounds
+	Window int
+	PSIDir string
 
 	tracker    *sensor.Tracker
 	pending    map[string]*pending
 	known      map[string]docker.Container // Docker's last answer, by id
 	dockerDown bool
 	lastPrune  time.Time
+	history    *history.Window
+	psiWarned  bool
 }
 
 func (l *Loop) init() {
@@ -72,6 +84,7 @@ func (l *Loop) init() {
 		l.tracker = sensor.NewTracker()
 		l.pending = map[string]*pending{}
 		l.known = map[string]docker.Container{}
+		l.initPatterns()
 	}
 	if l.Now == nil {
 		l.Now = time.Now
@@ -134,6 +147,7 @@ func (l *Loop) tick(ctx context.Context, t *store.Tick) {
 		return
 	}
 	usage := l.tracker.Update(reading)
+	l.history.Add(t.Time, usage.Containers)
 	t.Memory = memorySample(usage.Memory)
 	t.Processes = processSamples(usage)
 	list, err := l.list(ctx)
@@ -147,10 +161,13 @@ func (l *Loop) tick(ctx context.Context, t *store.Tick) {
 	t.Containers = containerSamples(usage, l.known)
 	l.refreshPending(usage, list)
 	in := PolicyInput(usage, list, l.pendingActions(), l.Targets)
+	l.withPatterns(&in, usage, t.Time)
 	plan := policy.Decide(in)
+	l.logPatterns(plan)
 	t.LowRunning, t.HighRunning = running(list)
 	l.Log.Debug("tick", "containers", len(usage.Containers), "processes", len(usage.Processes),
-		"remove", len(plan.Remove), "start", len(plan.Start), "keep", len(plan.Keep))
+		"remove", len(plan.Remove), "start", len(plan.Start), "keep", len(plan.Keep),
+		"cap", len(plan.Cap))
 	l.act(ctx, t, plan)
 	l.removeExited(ctx, t, list)
 }

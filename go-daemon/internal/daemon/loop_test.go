@@ -21,7 +21,8 @@ import (
 func newLoop(h *fakeHost, st *fakeStore) *Loop {
 	return &Loop{Source: h, SensorName: "userspace", Engine: h, Store: st,
 		Targets: policy.Targets{KeepLow: 3, KeepHigh: 2}, Interval: 20 * time.Second,
-		Retention: time.Hour, Now: func() time.Time { return h.clock }}
+		Retention: time.Hour, Now: func() time.Time { return h.clock },
+		PSIDir: noPSI}
 }
 
 // census counts the host's running vigia containers per class and checks that

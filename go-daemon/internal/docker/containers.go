@@ -18,7 +18,7 @@ const (
 )
 
 // List returns every container of the host (running or not) with its labels;
-// running ones also carry their main PID. Containers that vanish while they
+// running ones also carry their main PID and their limits. Containers that vanish while they
 // are listed are left out.
 func (c *Client) List(ctx context.Context) ([]Container, error) {
 	summaries, err := c.api.ContainerList(ctx, container.ListOptions{All: true})
@@ -91,6 +91,9 @@ func (c *Client) fillPids(ctx context.Context, list []Container) error {
 			}
 			if info.State != nil {
 				ct.Pid = info.State.Pid
+			}
+			if info.ContainerJSONBase != nil {
+				ct.Limits = limitsOf(info.HostConfig)
 			}
 		}(&list[i])
 	}

@@ -53,6 +53,7 @@ type Container struct {
 	Pid     int    // main process in the host PID namespace; 0 when not running
 	Created time.Time
 	Labels  map[string]string
+	Limits  Limits // memory and CPU limits in force; read for running containers
 
 	// otherInstance is set by a Client limited to one instance for vigia
 	// containers of another: they are treated as foreign.

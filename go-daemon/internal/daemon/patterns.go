@@ -1,0 +1,110 @@
+package daemon
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"vigia/internal/docker"
+	"vigia/internal/history"
+	"vigia/internal/policy"
+	"vigia/internal/pressure"
+	"vigia/internal/sensor"
+	"vigia/internal/store"
+)
+
+const (
+	// DefaultWindow is how many samples the patterns are judged over.
+	DefaultWindow = 6
+	// churnWindows is the churn span in windows: vigia starting and
+	// removing FlapChurn containers of a class within it is flapping.
+	churnWindows = 3
+)
+
+// initPatterns sets up the window the first time the loop ticks.
+func (l *Loop) initPatterns() {
+	if l.Window < 1 {
+		l.Window = DefaultWindow
+	}
+	if l.PSIDir == "" {
+		l.PSIDir = pressure.Dir
+	}
+	span := time.Duration(l.Window*churnWindows) * max(l.Interval, time.Second)
+	l.history = history.New(l.Window, span)
+}
+
+// withPatterns adds to the policy's input what it judges patterns by: each
+// container's window, the host's size and pressure, the churn per class and
+// whether caps are on.
+func (l *Loop) withPatterns(in *policy.Input, u sensor.Usage, now time.Time) {
+	for i := range in.Containers {
+		in.Containers[i].History = l.history.Samples(in.Containers[i].ID)
+	}
+	in.Host = policy.Host{MemTotalKB: u.Memory.TotalKB, MemUsedPct: u.Memory.UsedPct}
+	psi, err := pressure.Read(l.PSIDir)
+	switch {
+	case err != nil && !l.psiWarned:
+		l.Log.Warn("pressure stall information unreadable; thresholds use memory only "+
+			"where it fails", "err", err)
+		l.psiWarned = true
+	case err == nil:
+		l.psiWarned = false
+	}
+	in.Host.PSICPU, in.Host.PSIMemory = psi.CPU, psi.Memory
+	in.Bounds, in.Caps = l.Bounds, l.Caps
+	in.Churn = l.history.Churn(now)
+}
+
+// logPatterns tells the thresholds in force (debug, every tick) and each
+// container's findings when they change (info), and a flapping class.
+func (l *Loop) logPatterns(plan policy.Plan) {
+	th := plan.Thresholds
+	l.Log.Debug("thresholds", "pressure", th.Pressure, "cause", th.Cause, "factor", th.Factor,
+		"cpu_pct", th.CPUPct, "leak_pct_per_min", th.LeakPctPerMin, "low_cpu_pct", th.LowCPUPct,
+		"low_mem_pct", th.LowMemPct)
+	for _, list := range [][]policy.Decision{plan.Keep, plan.Remove, plan.Cap} {
+		for _, d := range list {
+			var found []string
+			for _, f := range d.Findings {
+				found = append(found, f.Text)
+			}
+			what := strings.Join(found, "; ")
+			if !l.history.Note(d.Container.ID, what) || what == "" {
+				continue
+			}
+			l.Log.Info("pattern", "container_id", short(d.Container.ID),
+				"name", d.Container.Name, "class", d.Container.Class, "action", d.Action,
+				"findings", what, "thresholds", th.String())
+		}
+	}
+	for class, why := range plan.Flapping {
+		l.Log.Info("class flapping: offenders are not replaced", "class", class, "why", why)
+	}
+}
+
+// capAll applies the plan's caps, one at a time (they are rare), and
+// records each as an action.
+func (l *Loop) capAll(ctx context.Context, t *store.Tick, ds []policy.Decision) {
+	for _, d := range ds {
+		lim := docker.Limits{MemoryBytes: d.Cap.MemoryBytes, NanoCPUs: int64(d.Cap.CPUs * 1e9)}
+		var err error
+		if !l.DryRun {
+			opCtx, cancel := context.WithTimeout(ctx, l.opTimeout())
+			err = l.Engine.Update(opCtx, d.Container.ID, lim)
+			cancel()
+		}
+		a := removeAction(d, err)
+		a.Action, a.DryRun = string(policy.ActionCap), l.DryRun
+		t.Actions = append(t.Actions, a)
+		log := l.Log.With("container_id", short(d.Container.ID), "name", d.Container.Name,
+			"class", d.Container.Class, "limits", d.Cap.String(), "reason", d.Reason)
+		switch {
+		case l.DryRun:
+			log.Info("dry run: would cap container")
+		case err != nil:
+			log.Error("cap container failed", "err", err)
+		default:
+			log.Info("capped container")
+		}
+	}
+}
