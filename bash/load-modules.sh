@@ -58,11 +58,13 @@ check_mode() {
 }
 
 unload_one() {
-	local module="$1"
+	local module="$1" id file
 	loaded "${module}" || return 0
+	# The file is named after the id it was loaded with, maybe not ours.
+	id="$(cat "${SYS}/module/${module}/parameters/id" 2>/dev/null)" || id="${VIGIA_ID}"
+	file="${PROC}/${module#vigia_}_so1_${id}"
 	rmmod "${module}" || vigia::die "rmmod ${module} failed (is a reader holding it?)"
-	[[ ! -e "$(proc_file "${module}")" ]] ||
-		vigia::die "$(proc_file "${module}") is still there after rmmod ${module}"
+	[[ ! -e "${file}" ]] || vigia::die "${file} is still there after rmmod ${module}"
 	vigia::info "unloaded ${module}"
 }
 

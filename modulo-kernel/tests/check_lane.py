@@ -308,6 +308,10 @@ class Checker:
             if doc:
                 self.check_header("read%d.json" % n, doc, "sysinfo" if n <= 2 else "continfo")
 
+    def check_load_modules(self):
+        if "load-modules.sh: all steps done" not in self.read("load-modules.txt"):
+            self.fail("load-modules.sh in the guest did not finish (see load-modules.txt)")
+
     def check_unload_readers(self):
         if not os.path.exists(self.path("unload-readers.txt")):
             self.fail("the unload under readers did not complete")
@@ -368,6 +372,7 @@ class Checker:
         self.check_proc_files()
         self.check_readers()
         self.check_unload_readers()
+        self.check_load_modules()
         self.check_cycles()
         self.check_leak()
         self.check_bench()

@@ -35,7 +35,8 @@ FAKE
 #!/usr/bin/env bash
 echo "rmmod $*" >>"${FAKE_LOG}"
 id="$(cat "${LOAD_MODULES_SYS}/module/$1/parameters/id")"
-rm -rf "${LOAD_MODULES_SYS}/module/$1" "${LOAD_MODULES_PROC}/${1#vigia_}_so1_${id}"
+rm -rf "${LOAD_MODULES_SYS}/module/$1"
+[[ -n "${FAKE_RMMOD_KEEPS_FILE:-}" ]] || rm -f "${LOAD_MODULES_PROC}/${1#vigia_}_so1_${id}"
 FAKE
 	cat >"${T}/bin/make" <<'FAKE'
 #!/usr/bin/env bash
@@ -174,6 +175,15 @@ built_for() {
 	grep -q '^rmmod vigia_continfo$' "${FAKE_LOG}"
 	grep -q '^rmmod vigia_sysinfo$' "${FAKE_LOG}"
 	[ ! -e "${T}/proc/sysinfo_so1_t1" ]
+}
+
+@test "--unload checks the file of the id the module was loaded with" {
+	built_for 6.1.0-test
+	VIGIA_ID=other run "${SCRIPT}"
+	[ "${status}" -eq 0 ]
+	FAKE_RMMOD_KEEPS_FILE=1 run "${SCRIPT}" --unload
+	[ "${status}" -ne 0 ]
+	[[ "${output}" == *"${T}/proc/continfo_so1_other is still there after rmmod"* ]]
 }
 
 @test "an unknown flag is an error with the usage" {

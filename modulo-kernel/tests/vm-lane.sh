@@ -84,6 +84,12 @@ run_lane() {
 		--bin "${WORK}/bin/vigia-hold" --bin "${WORK}/bin/vigia-churn" \
 		--bin "${WORK}/bin/vigia-bench" --bin "${WORK}/bin/vigia-read" \
 		--bin "${WORK}/bin/vigia-capture" \
+		--bin /bin/bash --bin "$(command -v find)" --bin "$(command -v modinfo)" \
+		--bin "$(command -v jq)" \
+		--add "${VIGIA_ROOT}/bash/load-modules.sh:/vigia/bash/load-modules.sh" \
+		--add "${VIGIA_ROOT}/bash/lib/common.sh:/vigia/bash/lib/common.sh" \
+		--add "${VIGIA_ROOT}/vigia.conf:/vigia/vigia.conf" \
+		--add "${WORK}/${rel}/src:/vigia/modulo-kernel" \
 		--env LANE_ID=lane --env "LANE_BENCH=${bench}" \
 		--timeout "${timeout}" --mem "${mem}" || true
 	[[ -f "${out}/results/bench.txt" ]] && sed "s/^/bench ${rel}: /" "${out}/results/bench.txt"

@@ -8,7 +8,7 @@
 #   proc-pre/, proc-post/  stat, status, cgroup, comm, cmdline of every pid
 #   meminfo           /proc/meminfo next to the reads
 #   readers.txt, cycles.txt, leak-before.txt, leak-after.txt, dmesg.txt,
-#   unload-readers.txt
+#   unload-readers.txt, load-modules.txt
 #   bench.txt, bench-N.json   LANE_BENCH=1 only: N extra processes
 # Environment: LANE_ID (the id= parameter), LANE_BENCH, LANE_READS (per
 # reader, default 200), LANE_CYCLES (default 100).
@@ -251,6 +251,43 @@ cycles() {
 	echo "cycles ${ok}/${CYCLES}" >"${R}/cycles.txt"
 }
 
+# lms ARGS...: bash/load-modules.sh as the daemon runs it, output kept.
+lms() {
+	echo "\$ load-modules.sh $* (VIGIA_ID=${VIGIA_ID:-} VIGIA_PROC_MODE=${VIGIA_PROC_MODE:-})" \
+		>>"${R}/load-modules.txt"
+	bash /vigia/bash/load-modules.sh "$@" >>"${R}/load-modules.txt" 2>&1
+}
+
+# The real load-modules.sh against the real kernel: load, leave alone,
+# reload with another id, unload (its logic is unit-tested with fakes in
+# load-modules.bats; this is the real thing).
+load_modules_script() {
+	unload || fail "rmmod before load-modules.sh failed"
+	export VIGIA_ID=lms VIGIA_PROC_MODE=0444
+	lms || fail "load-modules.sh failed to load"
+	ls -l /proc/continfo_so1_lms /proc/sysinfo_so1_lms >>"${R}/load-modules.txt" 2>&1
+	for f in /proc/continfo_so1_lms /proc/sysinfo_so1_lms; do
+		case "$(ls -l "${f}" 2>/dev/null)" in
+		-r--r--r--*) ;;
+		*) fail "load-modules.sh: ${f} missing or not mode 0444" ;;
+		esac
+	done
+	lms || fail "load-modules.sh failed on modules already loaded"
+	grep -q "already loaded with id=lms mode=0444" "${R}/load-modules.txt" ||
+		fail "load-modules.sh reloaded modules loaded with the same parameters"
+	VIGIA_ID=lms2 lms || fail "load-modules.sh failed to reload with another id"
+	if [ -e /proc/continfo_so1_lms ] || [ ! -e /proc/continfo_so1_lms2 ]; then
+		fail "load-modules.sh did not move the files to the new id"
+	fi
+	lms --unload || fail "load-modules.sh --unload failed"
+	if [ -e /proc/continfo_so1_lms2 ] || [ -d /sys/module/vigia_sysinfo ]; then
+		fail "load-modules.sh --unload left a module or a file"
+	fi
+	unset VIGIA_ID VIGIA_PROC_MODE
+	echo "load-modules.sh: all steps done" >>"${R}/load-modules.txt"
+	load || fail "insmod after load-modules.sh failed"
+}
+
 bench_one() {
 	extra="$1"
 	HOLD_CHILDREN=$((extra - 1)) vigia-hold benchhold &
@@ -289,6 +326,8 @@ main() {
 	log "unload under readers, then load/unload cycles"
 	unload_under_readers
 	cycles
+	log "load-modules.sh"
+	load_modules_script
 	if [ "${LANE_BENCH:-0}" = 1 ]; then
 		log "benchmark"
 		bench_one 1000
