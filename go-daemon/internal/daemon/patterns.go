@@ -104,6 +104,8 @@ func (l *Loop) capAll(ctx context.Context, t *store.Tick, ds []policy.Decision) 
 		case err != nil:
 			log.Error("cap container failed", "err", err)
 		default:
+			// Judge it again on what it does under its cap only.
+			l.history.Reset(d.Container.ID)
 			log.Info("capped container")
 		}
 	}

@@ -112,8 +112,9 @@ func TestTickPatterns(t *testing.T) {
 					t.Errorf("%s limits %+v", c.ct.Name, c.ct.Limits)
 				}
 			}
-			if tt.limitOn == "cpu" && h.containers[cpuID].ct.Limits.NanoCPUs != 75e7 {
-				t.Errorf("cpu cap %d, want 0.75 CPUs", h.containers[cpuID].ct.Limits.NanoCPUs)
+			if tt.limitOn == "cpu" && h.containers[cpuID].ct.Limits.NanoCPUs != 68e7 {
+				t.Errorf("cpu cap %d, want 0.68 CPUs (90%% of 37.5%% of 2)",
+					h.containers[cpuID].ct.Limits.NanoCPUs)
 			}
 		})
 	}

@@ -86,6 +86,14 @@ func (w *Window) Samples(id string) []policy.Sample {
 	return append([]policy.Sample(nil), b.samples...)
 }
 
+// Reset empties a container's window: after a cap its earlier samples no
+// longer tell how it behaves, and judging them again would cap it again.
+func (w *Window) Reset(id string) {
+	if b := w.boxes[id]; b != nil {
+		b.samples = b.samples[:0]
+	}
+}
+
 // Containers is how many containers the window holds.
 func (w *Window) Containers() int { return len(w.boxes) }
 

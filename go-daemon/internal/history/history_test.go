@@ -37,6 +37,21 @@ func TestWindowKeepsSizeSamples(t *testing.T) {
 	}
 }
 
+func TestReset(t *testing.T) {
+	w := New(3, time.Minute)
+	w.Add(t0, usage("a", "b"))
+	w.Add(t0.Add(time.Second), usage("a", "b"))
+	w.Reset("a")
+	w.Reset("nobody")
+	if len(w.Samples("a")) != 0 || len(w.Samples("b")) != 2 {
+		t.Fatalf("after Reset(a): a %v, b %v", w.Samples("a"), w.Samples("b"))
+	}
+	w.Add(t0.Add(2*time.Second), usage("a"))
+	if s := w.Samples("a"); len(s) != 1 || !s[0].Time.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("a after a new sample: %v", s)
+	}
+}
+
 func TestWindowForgetsUnseen(t *testing.T) {
 	w := New(3, time.Minute)
 	w.Add(t0, usage("a", "b"))

@@ -33,13 +33,17 @@ const (
 	minMemoryCap = 8 << 20
 	// minCPUCap is the engine's smallest CPU limit.
 	minCPUCap = 0.01
+	// capMargin puts a CPU cap below the bound it enforces, so a container
+	// using all of its cap reads as within the bound, not on it.
+	capMargin = 0.9
 	// tighterBy is how much lower a new CPU cap must be than the one in
 	// force before the container is capped again.
-	tighterBy = 0.95
+	tighterBy = 0.8
 )
 
 // capFor gives the limits that contain a container's offences: a CPU offence
-// limits it to the bound that was crossed (its share of the host's CPUs); a
+// limits it to 90% of the bound that was crossed (its share of the host's
+// CPUs); a
 // memory offence freezes its memory at the resident size plus headroom. It
 // returns false when the limits in force already do that (a memory limit is
 // never raised or lowered again; a CPU limit only lowered).
@@ -49,7 +53,7 @@ func capFor(c Container, fs []Finding, cpus int) (Limits, bool) {
 		switch {
 		case !f.Offending():
 		case f.Resource == ResourceCPU:
-			want := math.Max(f.Bound/100*float64(max(cpus, 1)), minCPUCap)
+			want := math.Max(f.Bound/100*float64(max(cpus, 1))*capMargin, minCPUCap)
 			if l.CPUs == 0 || want < l.CPUs {
 				l.CPUs = want
 			}

@@ -155,7 +155,7 @@ func TestFitLine(t *testing.T) {
 }
 
 func TestCapFor(t *testing.T) {
-	cpuF := Finding{Pattern: PatternCPU, Resource: ResourceCPU, Bound: 37.5}
+	cpuF := Finding{Pattern: PatternCPU, Resource: ResourceCPU, Bound: 50}
 	lowF := Finding{Pattern: PatternMismatch, Resource: ResourceCPU, Bound: 5}
 	memF := Finding{Pattern: PatternLeak, Resource: ResourceMemory, Bound: 1}
 	flapF := Finding{Pattern: PatternFlapping, Bound: 3}
@@ -166,23 +166,25 @@ func TestCapFor(t *testing.T) {
 		want Limits
 		ok   bool
 	}{
-		{"cpu to the bound: 37.5% of 2 CPUs", Container{}, []Finding{cpuF},
-			Limits{CPUs: 0.75}, true},
+		{"cpu to 90% of the bound: 50% of 2 CPUs", Container{}, []Finding{cpuF},
+			Limits{CPUs: 0.9}, true},
 		{"the tighter of two cpu bounds", Container{}, []Finding{cpuF, lowF},
-			Limits{CPUs: 0.1}, true},
+			Limits{CPUs: 0.09}, true},
 		{"memory: resident + 25%, whole MiB", Container{RssKB: 100 << 10}, []Finding{memF},
 			Limits{MemoryBytes: 125 << 20}, true},
 		{"memory: at least 8 MiB", Container{RssKB: 300}, []Finding{memF},
 			Limits{MemoryBytes: 8 << 20}, true},
 		{"memory already limited: not again", Container{RssKB: 100 << 10,
 			Limits: Limits{MemoryBytes: 200 << 20}}, []Finding{memF}, Limits{}, false},
-		{"cpu already at the bound", Container{Limits: Limits{CPUs: 0.75}}, []Finding{cpuF},
+		{"cpu already at the bound", Container{Limits: Limits{CPUs: 0.9}}, []Finding{cpuF},
 			Limits{}, false},
 		{"cpu bound tighter than the cap in force", Container{Limits: Limits{CPUs: 1.5}},
-			[]Finding{cpuF}, Limits{CPUs: 0.75}, true},
+			[]Finding{cpuF}, Limits{CPUs: 0.9}, true},
+		{"a bound a little tighter: not capped again", Container{Limits: Limits{CPUs: 1.1}},
+			[]Finding{cpuF}, Limits{}, false},
 		{"flapping alone caps nothing", Container{}, []Finding{flapF}, Limits{}, false},
 		{"both resources", Container{RssKB: 64 << 10}, []Finding{memF, cpuF},
-			Limits{MemoryBytes: 80 << 20, CPUs: 0.75}, true},
+			Limits{MemoryBytes: 80 << 20, CPUs: 0.9}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,8 +50,9 @@
 //
 // Acting on patterns. Extras that offend (leak, CPU, mismatch) are removed
 // before the heaviest. A kept container that offends is capped when
-// Input.Caps is set (Plan.Cap: CPU to the bound it crossed, memory frozen at
-// its resident size plus 25%), else removed and replaced by a fresh one of
+// Input.Caps is set (Plan.Cap: CPU to 90% of the bound it crossed, memory
+// frozen at its resident size plus 25%; the daemon then judges it on fresh
+// samples only), else removed and replaced by a fresh one of
 // its class, unless the class flaps: then it is kept and the reason says why.
 // Flapping alone is only reported.
 //
