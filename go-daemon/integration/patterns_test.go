@@ -141,6 +141,15 @@ func TestDaemonCapsPatterns(t *testing.T) {
 	eventually(t, 60*time.Second, "the leak capped", func() bool {
 		return e.query(capped(leak, "memory grows")) == 1
 	})
+	for id, want := range map[string]string{hog: "'mismatch' AND threshold = 'low cpu'",
+		leak: "'leak' AND threshold = 'leak'"} {
+		q := fmt.Sprintf("SELECT COUNT(*) FROM actions WHERE action = 'cap' AND container_id = '%s' "+
+			"AND pattern_value > threshold_value AND pressure BETWEEN 0 AND 1 AND pattern = %s",
+			id, want)
+		if n := e.query(q); n < 1 {
+			t.Errorf("cap of %s without its pattern, threshold and pressure columns", id[:12])
+		}
+	}
 	info, err := e.docker.ContainerInspect(ctx, hog)
 	if err != nil || !info.State.Running || info.HostConfig.NanoCPUs <= 0 ||
 		info.HostConfig.NanoCPUs > 2e8 {

@@ -116,6 +116,7 @@ func removeAction(d policy.Decision, err error) store.Action {
 	if !c.Sampled {
 		a.MemPct, a.RssKB = nil, nil
 	}
+	withFinding(&a, d)
 	return a
 }
 

@@ -82,6 +82,25 @@ func (l *Loop) logPatterns(plan policy.Plan) {
 	}
 }
 
+// withFinding records on an action the first offending pattern behind the
+// decision, with its figure and the threshold in force, and the host's
+// pressure when the container was judged.
+func withFinding(a *store.Action, d policy.Decision) {
+	if !d.Container.Sampled || d.Container.Pending != "" {
+		return
+	}
+	p := d.Thresholds.Pressure
+	a.Pressure = &p
+	for _, f := range d.Findings {
+		if !f.Offending() {
+			continue
+		}
+		v, b := f.Value, f.Bound
+		a.Pattern, a.PatternValue, a.Threshold, a.ThresholdValue = f.Pattern, &v, f.Threshold, &b
+		return
+	}
+}
+
 // capAll applies the plan's caps, one at a time (they are rare), and
 // records each as an action.
 func (l *Loop) capAll(ctx context.Context, t *store.Tick, ds []policy.Decision) {

@@ -93,6 +93,15 @@ func TestTickPatterns(t *testing.T) {
 			if tt.reason != "" && !strings.Contains(acted[0].Reason, tt.reason) {
 				t.Errorf("reason %q does not say %q", acted[0].Reason, tt.reason)
 			}
+			for _, a := range acted {
+				if a.Pressure == nil || *a.Pressure < 0 || *a.Pressure > 1 {
+					t.Errorf("action without the pressure: %+v", a)
+				}
+				if tt.leak && (a.Pattern != "leak" || a.Threshold != "leak" ||
+					*a.PatternValue <= *a.ThresholdValue) {
+					t.Errorf("action without its pattern and threshold: %+v", a)
+				}
+			}
 			for _, a := range caps {
 				if a.OK != tt.capOK || a.DryRun != tt.dryRun || a.Score == nil ||
 					a.RssKB == nil || !strings.Contains(a.Reason, "thresholds x") {

@@ -25,7 +25,7 @@ func (t *Tick) check() error {
 		}
 	}
 	for i, a := range t.Actions {
-		if !finite(a.Score, a.CPUPct, a.MemPct) {
+		if !finite(a.Score, a.CPUPct, a.MemPct, a.PatternValue, a.ThresholdValue, a.Pressure) {
 			return fmt.Errorf("action %d (%s %s): score %v, cpu_pct %v, mem_pct %v", i, a.Action,
 				a.Name, show(a.Score), show(a.CPUPct), show(a.MemPct))
 		}

@@ -11,7 +11,8 @@ import (
 // RecentActions returns the newest actions first, at most limit.
 func (d *DB) RecentActions(ctx context.Context, limit int) ([]Action, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT id, ts, action, container_id, name, class,
-		kind, reason, score, cpu_pct, rss_kb, mem_pct, dry_run, ok, error
+		kind, reason, score, cpu_pct, rss_kb, mem_pct, dry_run, ok, error, pattern,
+		pattern_value, threshold, threshold_value, pressure
 		FROM actions ORDER BY ts DESC, id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("recent actions: %w", classify(err, d.timeout))
@@ -22,13 +23,15 @@ func (d *DB) RecentActions(ctx context.Context, limit int) ([]Action, error) {
 		var a Action
 		var ts int64
 		var rss sql.NullInt64
-		var errText sql.NullString
+		var errText, pattern, threshold sql.NullString
 		err := rows.Scan(&a.ID, &ts, &a.Action, &a.ContainerID, &a.Name, &a.Class, &a.Kind,
-			&a.Reason, &a.Score, &a.CPUPct, &rss, &a.MemPct, &a.DryRun, &a.OK, &errText)
+			&a.Reason, &a.Score, &a.CPUPct, &rss, &a.MemPct, &a.DryRun, &a.OK, &errText,
+			&pattern, &a.PatternValue, &threshold, &a.ThresholdValue, &a.Pressure)
 		if err != nil {
 			return nil, fmt.Errorf("recent actions: %w", err)
 		}
 		a.Time, a.Error = time.Unix(ts, 0), errText.String
+		a.Pattern, a.Threshold = pattern.String, threshold.String
 		if rss.Valid {
 			v := uint64(rss.Int64)
 			a.RssKB = &v

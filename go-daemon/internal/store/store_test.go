@@ -51,7 +51,8 @@ func sampleTick(at time.Time) *Tick {
 		Actions: []Action{
 			{Action: "remove", ContainerID: id, Name: "vigia-ram-x", Class: "high", Kind: "ram",
 				Reason: "high has 3, target 2", Score: f(20.5), CPUPct: f(12.5), RssKB: u(300),
-				MemPct: f(30), OK: true},
+				MemPct: f(30), OK: true, Pattern: "leak", PatternValue: f(2.5), Threshold: "leak",
+				ThresholdValue: f(0.75), Pressure: f(0.5)},
 			{Action: "start", Name: "vigia-low-y", Class: "low", Kind: "low", Reason: "short",
 				DryRun: true, OK: false, Error: "dry run", Time: at.Add(-time.Second)},
 		},
@@ -340,6 +341,8 @@ func TestNotFinite(t *testing.T) {
 		{"container cpu", func(tk *Tick) { tk.Containers[0].CPUPct = f(nan) }, "cpu_pct NaN"},
 		{"process", func(tk *Tick) { tk.Processes[1].CPUPct = f(-inf) }, "process sample 1 (pid 10)"},
 		{"action", func(tk *Tick) { tk.Actions[0].Score = f(nan) }, "action 0 (remove vigia-ram-x)"},
+		{"action threshold", func(tk *Tick) { tk.Actions[0].ThresholdValue = f(inf) },
+			"action 0 (remove vigia-ram-x)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -363,7 +366,8 @@ func TestMigrationUpgrade(t *testing.T) {
 	if _, err := d.WriteTick(ctx, sampleTick(t0)); err != nil {
 		t.Fatal(err)
 	}
-	next := migration{version: 2, name: "0002_note.sql",
+	latest := Latest()
+	next := migration{version: latest + 1, name: "9998_note.sql",
 		sql: "ALTER TABLE ticks ADD COLUMN note TEXT; UPDATE ticks SET note = 'kept';"}
 	if err := d.apply(ctx, next); err != nil {
 		t.Fatal(err)
@@ -371,13 +375,13 @@ func TestMigrationUpgrade(t *testing.T) {
 	if err := d.apply(ctx, next); err != nil {
 		t.Fatalf("applying the same migration again: %v", err)
 	}
-	broken := migration{version: 3, name: "0003_broken.sql",
+	broken := migration{version: latest + 2, name: "9999_broken.sql",
 		sql: "CREATE TABLE half (a INTEGER); INSERT INTO nowhere VALUES (1);"}
 	if err := d.apply(ctx, broken); err == nil {
 		t.Fatal("a broken migration applied")
 	}
-	if v, err := d.Version(ctx); err != nil || v != 2 {
-		t.Errorf("version %d, %v; want 2", v, err)
+	if v, err := d.Version(ctx); err != nil || v != latest+1 {
+		t.Errorf("version %d, %v; want %d", v, err, latest+1)
 	}
 	raw := rawDB(t, path)
 	var note string

@@ -83,6 +83,13 @@ type Action struct {
 	DryRun      bool
 	OK          bool
 	Error       string
+	// The pattern behind the action and the threshold in force (version 2);
+	// "" and nil when none applied.
+	Pattern        string
+	PatternValue   *float64
+	Threshold      string
+	ThresholdValue *float64
+	Pressure       *float64 // 0 to 1
 }
 
 // TickRow is a row of ticks.
@@ -193,15 +200,18 @@ func writeProcesses(ctx context.Context, tx *sql.Tx, ts int64, ps []ProcessSampl
 
 func writeActions(ctx context.Context, tx *sql.Tx, ts int64, as []Action) error {
 	return each(ctx, tx, "action", `INSERT INTO actions (ts, action, container_id, name,
-		class, kind, reason, score, cpu_pct, rss_kb, mem_pct, dry_run, ok, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, as,
+		class, kind, reason, score, cpu_pct, rss_kb, mem_pct, dry_run, ok, error, pattern,
+		pattern_value, threshold, threshold_value, pressure)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, as,
 		func(a Action) []any {
 			at := ts
 			if !a.Time.IsZero() {
 				at = a.Time.Unix()
 			}
 			return []any{at, a.Action, a.ContainerID, a.Name, a.Class, a.Kind, a.Reason,
-				a.Score, a.CPUPct, a.RssKB, a.MemPct, a.DryRun, a.OK, nullString(a.Error)}
+				a.Score, a.CPUPct, a.RssKB, a.MemPct, a.DryRun, a.OK, nullString(a.Error),
+				nullString(a.Pattern), a.PatternValue, nullString(a.Threshold), a.ThresholdValue,
+				a.Pressure}
 		})
 }
 
