@@ -41,6 +41,10 @@ const (
 	tighterBy = 0.8
 )
 
+// TODO: lift a cap when the pressure has fallen and the container stays well
+// below its limit for a window; not yet, because a cap lifted and applied
+// again on the next surge would flap, and the churn count does not see caps.
+//
 // capFor gives the limits that contain a container's offences: a CPU offence
 // limits it to 90% of the bound that was crossed (its share of the host's
 // CPUs); a

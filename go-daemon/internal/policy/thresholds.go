@@ -48,6 +48,9 @@ type Bounds struct {
 // DefaultBounds are the shipped bounds. On a 2-CPU, 24 GiB host: a container
 // using 1.5 CPUs for the whole window crosses the CPU bound; one growing by
 // 245 MiB a minute leaks; a low one above 0.2 CPU or 123 MiB behaves high.
+//
+// TODO: make the bounds vigia.conf keys once they are measured on more than
+// this one host; a key per bound now would freeze guesses into the contract.
 var DefaultBounds = Bounds{CPUPct: 75, LeakPctPerMin: 1, LeakFit: 0.8, LowCPUPct: 10,
 	LowMemPct: 0.5, MinSamples: 4, FlapChanges: 3, FlapChurn: 3}
 
