@@ -12,6 +12,8 @@
 #     must appear in that script, and a suite name given to bash/test.sh or
 #     make test SUITES="..."
 #   - a VIGIA_* setting that no code, config or compose file mentions
+#   - a Grafana panel the user manual does not explain, or one it explains
+#     that no dashboard has
 # Commands are taken from fenced blocks marked sh, bash or shell (every line)
 # and from inline code that starts with make, vigia or a script path; blocks
 # marked text (captured output) are not read as commands.
@@ -306,6 +308,9 @@ check_file() {
 			check_paths "${where}" "${text}"
 			check_keys "${where}" "${text}"
 			first="${text%% *}"
+			if [[ "${text}" =~ ^--[a-z]+\.[a-z.-]+(=[^ ]*)?$ ]]; then
+				check_vigia "${where}" run "${text}"
+			fi
 			case "${first}" in
 			make | vigia | go-daemon/bin/vigia | bash/*.sh | modulo-kernel/*.sh | dashboard/*.sh)
 				check_command "${where}" "${text}"
@@ -314,6 +319,28 @@ check_file() {
 			;;
 		esac
 	done < <(extract "${VIGIA_ROOT}/${file}")
+}
+
+# check_panels: every panel of the provisioned dashboards is explained in the
+# user manual (as **Title**), and every **Title** of the manual's Grafana
+# section is a panel that exists.
+check_panels() {
+	local manual=documentacion/manual-usuario.md titles section title
+	[[ -f "${manual}" ]] || return 0
+	titles="$(jq -r '.. | objects | select(has("gridPos")) | .title // empty' \
+		dashboard/provisioning/dashboards/*.json | sort -u)"
+	section="$(awk '/^## Grafana/ { on = 1; next } on && /^## / { exit } on' "${manual}")"
+	while IFS= read -r title; do
+		[[ -n "${title}" ]] || continue
+		CHECKED=$((CHECKED + 1))
+		grep -qF -- "**${title}**" <<<"${section}" ||
+			problem "${manual}" "Grafana panel \"${title}\" is not explained in the Grafana section"
+	done <<<"${titles}"
+	while IFS= read -r title; do
+		CHECKED=$((CHECKED + 1))
+		grep -qxF -- "${title}" <<<"${titles}" ||
+			problem "${manual}" "the Grafana section names a panel \"${title}\" that no dashboard has"
+	done < <(grep -oE '^\| \*\*[^*]+\*\*' <<<"${section}" | sed -E 's/^\| \*\*//; s/\*\*$//')
 }
 
 build_vigia() {
@@ -360,6 +387,7 @@ main() {
 		[[ -f "${file}" ]] || vigia::die "no such file: ${file}"
 		check_file "${file}"
 	done
+	check_panels
 	printf 'check-docs: %d files, %d references checked, %d problems\n' \
 		"${#files[@]}" "${CHECKED}" "${PROBLEMS}"
 	((PROBLEMS == 0))
