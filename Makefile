@@ -10,7 +10,7 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all deps build modules daemon images test run install clean help soak
+.PHONY: all deps deps-run build modules daemon images test run install clean help soak
 
 all: build
 
@@ -19,6 +19,10 @@ help:
 
 deps:
 	bash/install-deps.sh
+
+# The daemon alone needs no kernel images for VMs: only the test lanes boot them.
+deps-run:
+	bash/install-deps.sh --no-kernels
 
 build: modules daemon
 
@@ -42,7 +46,10 @@ SOAK_FLAGS ?=
 soak: daemon images
 	go-daemon/bin/vigia soak --duration $(DURATION) --report build/soak/report.html $(SOAK_FLAGS)
 
-run: deps build images
+# The modules are built by bash/load-modules.sh, which the daemon runs at
+# start-up for the running kernel, so a host without headers still gets a
+# clear message (or the userspace sensor, where VIGIA_SENSOR_FALLBACK allows).
+run: deps-run daemon images
 	go-daemon/bin/vigia run
 
 install: build
