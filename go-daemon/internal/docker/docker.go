@@ -88,9 +88,11 @@ type Client struct {
 // negotiates the API version with the engine on first use. It does not
 // connect: call Ping to check the engine is there.
 //
-// A non-empty instance limits vigia to the containers labelled
-// io.vigia.instance=<instance>: other vigia containers count as foreign, and the
-// containers Start creates carry the label.
+// The instance partitions vigia's containers: a client owns only those whose
+// io.vigia.instance label equals its instance, an absent label counting as "".
+// The default daemon (instance "") therefore never touches the containers of a
+// test run or soak that set one, and the containers Start creates carry the
+// label when it is not empty.
 func New(instance string) (*Client, error) {
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
@@ -101,7 +103,7 @@ func New(instance string) (*Client, error) {
 
 // inInstance applies the client's instance to a container read from the engine.
 func (c *Client) inInstance(ct Container) Container {
-	ct.otherInstance = c.instance != "" && ct.Labels[LabelInstance] != c.instance
+	ct.otherInstance = ct.Labels[LabelInstance] != c.instance
 	return ct
 }
 

@@ -27,7 +27,8 @@ func TestManaged(t *testing.T) {
 		{"same instance", map[string]string{LabelManaged: "true", LabelInstance: "t1"}, "t1", true},
 		{"other instance", map[string]string{LabelManaged: "true", LabelInstance: "t2"}, "t1", false},
 		{"no label, instance set", map[string]string{LabelManaged: "true"}, "t1", false},
-		{"label, no instance set", map[string]string{LabelManaged: "true", LabelInstance: "t2"}, "", true},
+		{"label, no instance set", map[string]string{LabelManaged: "true", LabelInstance: "t2"}, "", false},
+		{"empty label, no instance set", map[string]string{LabelManaged: "true", LabelInstance: ""}, "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
