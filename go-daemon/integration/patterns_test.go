@@ -176,3 +176,42 @@ func TestDaemonCapsPatterns(t *testing.T) {
 		t.Errorf("SIGTERM: %v", err)
 	}
 }
+
+// TestDaemonReplacesMismatch: with caps off (the default), a container
+// labelled low that burns a CPU is removed and a fresh low started in the
+// same tick; the mismatch is in the recorded reason and the counts hold.
+func TestDaemonReplacesMismatch(t *testing.T) {
+	e := newEnv(t)
+	e.vigiaContainer("low", "low", 0)
+	e.vigiaContainer("low", "low", 1)
+	hog := e.createWith(fmt.Sprintf("vigia-low-%s-%s02", time.Now().UTC().Format("20060102150405"),
+		strings.TrimPrefix(e.instance, "itest-")[:4]), "vigia/cpu:latest",
+		e.vigiaLabels("low", "low"), nil, container.HostConfig{})
+	e.vigiaContainer("high", "ram", 3)
+	e.vigiaContainer("high", "cpu", 4)
+
+	d := e.startEnv("VIGIA_WINDOW=4")
+	removed := fmt.Sprintf("SELECT COUNT(*) FROM actions WHERE action = 'remove' AND ok = 1 "+
+		"AND container_id = '%s' AND pattern = 'mismatch' AND reason LIKE "+
+		"'%%replaced, it crosses a bound (caps off)%%labelled low but behaves like a high%%'", hog)
+	eventually(t, 60*time.Second, "the CPU hog labelled low replaced", func() bool {
+		return e.query(removed) == 1
+	})
+	// The replacement is started in the tick that removed the hog.
+	if n := e.query(fmt.Sprintf("SELECT COUNT(*) FROM actions a JOIN actions r "+
+		"ON a.ts = r.ts WHERE r.container_id = '%s' AND r.action = 'remove' "+
+		"AND a.action = 'start' AND a.class = 'low' AND a.ok = 1 "+
+		"AND a.reason LIKE '%%to replace%%'", hog)); n != 1 {
+		t.Errorf("%d starts replace the hog in its tick, want 1", n)
+	}
+	if n := e.query("SELECT COUNT(*) FROM actions WHERE action = 'cap'"); n != 0 {
+		t.Errorf("%d caps with caps off", n)
+	}
+	eventually(t, 20*time.Second, "3 low and 2 high running", func() bool {
+		low, high := e.census()
+		return low == 3 && high == 2
+	})
+	if err := d.stop(t, syscall.SIGTERM); err != nil {
+		t.Errorf("SIGTERM: %v", err)
+	}
+}
