@@ -64,17 +64,22 @@ func (l *Loop) logPatterns(plan policy.Plan) {
 		"low_mem_pct", th.LowMemPct)
 	for _, list := range [][]policy.Decision{plan.Keep, plan.Remove, plan.Cap} {
 		for _, d := range list {
-			var found []string
+			// Logged when the patterns or the verdict change, not when
+			// only the figures move.
+			var names, texts []string
 			for _, f := range d.Findings {
-				found = append(found, f.Text)
+				names, texts = append(names, f.Pattern), append(texts, f.Text)
 			}
-			what := strings.Join(found, "; ")
-			if !l.history.Note(d.Container.ID, what) || what == "" {
+			key := strings.Join(names, ",")
+			if key != "" {
+				key += " " + string(d.Action)
+			}
+			if !l.history.Note(d.Container.ID, key) || key == "" {
 				continue
 			}
 			l.Log.Info("pattern", "container_id", short(d.Container.ID),
 				"name", d.Container.Name, "class", d.Container.Class, "action", d.Action,
-				"findings", what, "thresholds", th.String())
+				"findings", strings.Join(texts, "; "), "thresholds", th.String())
 		}
 	}
 	for class, why := range plan.Flapping {

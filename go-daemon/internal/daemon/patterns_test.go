@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"vigia/internal/store"
@@ -156,4 +158,40 @@ func TestTickChurnCountsOwnStarts(t *testing.T) {
 	if churn["low"] != 3 || churn["high"] != 0 {
 		t.Errorf("churn %v, want 3 low (vigia's own, removed as the heaviest extras)", churn)
 	}
+}
+
+// TestPatternLoggedOnChange: the pattern line comes when a container's
+// patterns or verdict change, not at every tick its figures move.
+func TestPatternLoggedOnChange(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	ramID, _ := steadyHost(h)
+	h.containers[ramID].rssGrowKB = leakKB
+	var buf syncLog
+	l := newLoop(h, st)
+	l.Caps, l.Log = true, slog.New(slog.NewTextHandler(&buf, nil))
+	for range 10 {
+		l.Tick(context.Background())
+	}
+	// Tick 4: leak found and capped; tick 5: window reset, nothing found;
+	// tick 8: the leak again, kept (a memory cap is not lowered).
+	if n := strings.Count(buf.String(), "msg=pattern"); n != 2 {
+		t.Errorf("%d pattern lines in 10 ticks, want 2:\n%s", n, buf.String())
+	}
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
