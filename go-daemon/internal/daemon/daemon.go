@@ -15,6 +15,12 @@
 // daemon panics: Run turns a panic into an error after its deferred clean-up
 // ran.
 //
+// Patterns: the loop keeps each container's last VIGIA_WINDOW samples and the
+// churn of its own containers (internal/history), reads the host's pressure
+// stall information (internal/pressure) and hands both to the policy with the
+// host's memory; a cap the policy asks for (VIGIA_CAPS=true) goes through
+// docker's Update and is recorded as an action 'cap'.
+//
 // Limitations: Grafana keeps running after the daemon exits, so the history
 // stays viewable; `docker-compose -f dashboard/docker-compose.yml down` stops it.
 package daemon

@@ -54,7 +54,9 @@
 // frozen at its resident size plus 25%; the daemon then judges it on fresh
 // samples only), else removed and replaced by a fresh one of
 // its class, unless the class flaps: then it is kept and the reason says why.
-// Flapping alone is only reported.
+// Flapping alone is only reported. A leak capped at its size plus 25% is
+// killed by the kernel when it reaches the limit; the daemon then removes the
+// stopped container and the policy starts a fresh one.
 //
 // Limitations: the weights and the 100 MiB/s ceiling of the I/O term are a
 // judgement, not a measurement of harm; a container that is heavy on one
