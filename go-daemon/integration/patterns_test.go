@@ -80,7 +80,8 @@ func TestDockerUpdateCaps(t *testing.T) {
 	if err := c.Update(ctx, quota, docker.Limits{NanoCPUs: 25e7}); err != nil {
 		t.Fatalf("update a container with a CFS quota: %v", err)
 	}
-	if info, err = e.docker.ContainerInspect(ctx, quota); err != nil || info.HostConfig.CPUQuota != 25_000 {
+	info, err = e.docker.ContainerInspect(ctx, quota)
+	if err != nil || info.HostConfig.CPUQuota != 25_000 {
 		t.Errorf("quota after the cap: %+v, %v; want 25000 of 100000", info.HostConfig.Resources, err)
 	}
 	if err := c.Update(ctx, ours, docker.Limits{}); !errors.Is(err, docker.ErrCapInvalid) {

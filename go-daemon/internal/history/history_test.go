@@ -25,7 +25,8 @@ func TestWindowKeepsSizeSamples(t *testing.T) {
 		w.Add(t0.Add(time.Duration(i)*20*time.Second), usage("a"))
 	}
 	s := w.Samples("a")
-	if len(s) != 3 || !s[0].Time.Equal(t0.Add(40*time.Second)) || !s[2].Time.Equal(t0.Add(80*time.Second)) {
+	if len(s) != 3 || !s[0].Time.Equal(t0.Add(40*time.Second)) ||
+		!s[2].Time.Equal(t0.Add(80*time.Second)) {
 		t.Fatalf("window %+v, want the last 3 samples, oldest first", s)
 	}
 	s[0].RssKB = 999

@@ -23,13 +23,13 @@
 // now; memory is held until the container ends; I/O is bursty.
 //
 // When a class has more containers than its target, the extras are removed
-// heaviest first; when some of the extras cannot be judged this tick, fewer
-// are removed and the next tick finishes the work. Ties are broken by memory
-// (more first), then by creation (the newest first), then by id, so the plan
-// is deterministic. When a class
-// is short, Plan.Start names one container per missing slot; for class high
-// the kinds alternate between ram and cpu, starting with the kind that has
-// fewer running.
+// offending first (see below), then heaviest first; when some of the extras
+// cannot be judged this tick, fewer are removed and the next tick finishes
+// the work. Ties are broken by memory (more first), then by creation (the
+// newest first), then by id, so the plan is deterministic. When a class is
+// short, Plan.Start names one container per missing slot; for class high the
+// kinds alternate between ram and cpu, starting with the kind that has fewer
+// running.
 //
 // Patterns. Each judged container carries its window of samples (History,
 // kept by the daemon). Over it Detect finds: a leak (the least-squares slope of
@@ -52,8 +52,8 @@
 // before the heaviest. A kept container that offends is capped when
 // Input.Caps is set (Plan.Cap: CPU to 90% of the bound it crossed, memory
 // frozen at its resident size plus 25%; the daemon then judges it on fresh
-// samples only), else removed and replaced by a fresh one of
-// its class, unless the class flaps: then it is kept and the reason says why.
+// samples only), else removed and replaced by a fresh one of its class,
+// unless the class flaps: then it is kept and the reason says why.
 // Flapping alone is only reported. A leak capped at its size plus 25% is
 // killed by the kernel when it reaches the limit; the daemon then removes the
 // stopped container and the policy starts a fresh one.
@@ -69,8 +69,6 @@ package policy
 
 import (
 	"fmt"
-	"math"
-	"sort"
 	"time"
 )
 
@@ -207,9 +205,6 @@ var classes = []string{ClassLow, ClassHigh}
 // among equals.
 var kinds = map[string][]string{ClassLow: {KindLow}, ClassHigh: {KindRAM, KindCPU}}
 
-// mib is the I/O rate unit of the score.
-const mib = 1 << 20
-
 // Decide makes the plan for one tick.
 func Decide(in Input) Plan {
 	plan := Plan{Running: make(map[string]int, len(classes)),
@@ -249,31 +244,6 @@ func Decide(in Input) Plan {
 	return plan
 }
 
-// judge is what decideClass needs to know about one class.
-type judge struct {
-	class    string
-	target   int
-	caps     bool
-	cpus     int
-	flapping string // why the class flaps; "" when it does not
-}
-
-// classFlapping records and returns why a class flaps, "" when it does not.
-func (p *Plan) classFlapping(class string, in Input) string {
-	b := in.Bounds.orDefault()
-	n := in.Churn[class]
-	if b.FlapChurn < 1 || n < b.FlapChurn {
-		return ""
-	}
-	why := fmt.Sprintf("%s flapping: vigia started and removed again %d of its containers "+
-		"(bound %d)", class, n, b.FlapChurn)
-	if p.Flapping == nil {
-		p.Flapping = map[string]string{}
-	}
-	p.Flapping[class] = why
-	return why
-}
-
 func skip(d Decision, reason string) Decision {
 	d.Action, d.Reason, d.Score = ActionSkip, reason, 0
 	return d
@@ -285,174 +255,4 @@ func targetOf(t Targets, class string) int {
 		n = t.KeepHigh
 	}
 	return max(n, 0)
-}
-
-// decideClass removes the extras of one class, offending and heaviest first,
-// asks for starts when it is short, and caps or replaces a kept container
-// that crosses a bound.
-func (p *Plan) decideClass(j judge, judged, held []Decision) {
-	sortHeaviest(judged)
-	running := len(judged) + len(held)
-	extra := max(running-j.target, 0)
-	removable := min(extra, len(judged))
-	var remaining []Decision
-	var replaced []string
-	for i, d := range judged {
-		if i < removable {
-			d.Action = ActionRemove
-			d.Reason = fmt.Sprintf("%s has %d, target %d: removing %d, offending and heaviest "+
-				"first; #%d, %s", j.class, running, j.target, removable, i+1, figures(d))
-			p.Remove = append(p.Remove, d)
-			continue
-		}
-		head := fmt.Sprintf("%s has %d, target %d", j.class, running, j.target)
-		switch p.judgeKept(j, &d, head) {
-		case ActionCap:
-			p.Cap = append(p.Cap, d)
-		case ActionRemove:
-			p.Remove = append(p.Remove, d)
-			replaced = append(replaced, d.Container.Name)
-			continue
-		default:
-			if extra > removable {
-				d.Reason += fmt.Sprintf("; %d extra wait for a fresh sample", extra-removable)
-			}
-			p.Keep = append(p.Keep, d)
-		}
-		remaining = append(remaining, d)
-	}
-	p.Keep = append(p.Keep, held...)
-	remaining = append(remaining, held...)
-	after := running - removable - len(replaced)
-	p.Start = append(p.Start, starts(j.class, after, j.target, remaining, replaced)...)
-	p.Running[j.class] = max(after, j.target)
-}
-
-// judgeKept decides on a container the counts keep: one that crosses a bound
-// is capped when caps are on, else removed to be replaced, unless its class
-// flaps; anything else is kept.
-func (p *Plan) judgeKept(j judge, d *Decision, head string) Action {
-	d.Action, d.Reason = ActionKeep, head+": kept, "+figures(*d)
-	if !offending(*d) {
-		return ActionKeep
-	}
-	if j.caps {
-		if l, ok := capFor(d.Container, d.Findings, j.cpus); ok {
-			d.Action, d.Cap = ActionCap, l
-			d.Reason = fmt.Sprintf("%s: kept and capped to %s (caps on), %s", head, l, figures(*d))
-			return ActionCap
-		}
-		d.Reason += "; already capped"
-		return ActionKeep
-	}
-	if j.flapping != "" {
-		d.Reason += "; not replaced: " + j.flapping
-		return ActionKeep
-	}
-	d.Action = ActionRemove
-	d.Reason = fmt.Sprintf("%s: replaced, it crosses a bound (caps off), %s", head, figures(*d))
-	return ActionRemove
-}
-
-// offending reports whether a decision has a finding to act on.
-func offending(d Decision) bool {
-	for _, f := range d.Findings {
-		if f.Offending() {
-			return true
-		}
-	}
-	return false
-}
-
-// starts asks for the missing containers of a class, balancing its kinds.
-// replaced names the containers the starts replace, in order.
-func starts(class string, running, target int, remaining []Decision, replaced []string) []Start {
-	if running >= target {
-		return nil
-	}
-	count := make(map[string]int)
-	for _, d := range remaining {
-		count[d.Container.Kind]++
-	}
-	var out []Start
-	for i := running; i < target; i++ {
-		kind := kinds[class][0]
-		for _, k := range kinds[class][1:] {
-			if count[k] < count[kind] {
-				kind = k
-			}
-		}
-		count[kind]++
-		reason := fmt.Sprintf("%s has %d, target %d: start #%d (%s)", class, running, target,
-			i-running+1, kind)
-		if n := i - running; n < len(replaced) {
-			reason += " to replace " + replaced[n]
-		}
-		out = append(out, Start{Class: class, Kind: kind, Reason: reason})
-	}
-	return out
-}
-
-// sortHeaviest orders offending containers first, then by score, memory,
-// creation (newest first), then id.
-func sortHeaviest(ds []Decision) {
-	sort.SliceStable(ds, func(i, j int) bool {
-		a, b := ds[i], ds[j]
-		switch {
-		case offending(a) != offending(b):
-			return offending(a)
-		case a.Score != b.Score:
-			return a.Score > b.Score
-		case a.Container.MemPct != b.Container.MemPct:
-			return a.Container.MemPct > b.Container.MemPct
-		case !a.Container.Created.Equal(b.Container.Created):
-			return a.Container.Created.After(b.Container.Created)
-		}
-		return a.Container.ID < b.Container.ID
-	})
-}
-
-// figures tells the score and what it was made of.
-func figures(d Decision) string {
-	c := d.Container
-	cpu := fmt.Sprintf("cpu %.1f%% of host", d.CPUTerm)
-	if !d.CPUKnown {
-		cpu = fmt.Sprintf("cpu %.1f%% of host (lifetime average: no rate yet)", d.CPUTerm)
-	}
-	io := "io unknown"
-	if c.IOBytesPerSec != nil {
-		io = fmt.Sprintf("io %.2f MiB/s", *c.IOBytesPerSec/mib)
-	}
-	out := fmt.Sprintf("score %.2f (%s, mem %.2f%%, %s)", d.Score, cpu, c.MemPct, io)
-	for _, f := range d.Findings {
-		out += "; " + f.Text
-	}
-	if len(d.Findings) > 0 {
-		out += "; " + d.Thresholds.String()
-	}
-	return out
-}
-
-// Score returns the score of c on a host with cpus CPUs, its cpu term and
-// whether the CPU rate was known.
-func Score(c Container, cpus int) (score, cpuTerm float64, cpuKnown bool) {
-	cpuPct := c.CPULifetimePct
-	if c.CPUPct != nil {
-		cpuPct, cpuKnown = *c.CPUPct, true
-	}
-	cpuTerm = clamp(cpuPct / float64(max(cpus, 1)))
-	io := 0.0
-	if c.IOBytesPerSec != nil {
-		io = clamp(*c.IOBytesPerSec / mib)
-	}
-	score = WeightCPU*cpuTerm + WeightMem*clamp(c.MemPct) + WeightIO*io
-	return score, cpuTerm, cpuKnown
-}
-
-// clamp keeps a term on the 0-100 scale; NaN counts as 0.
-func clamp(v float64) float64 {
-	if math.IsNaN(v) || v < 0 {
-		return 0
-	}
-	return math.Min(v, 100)
 }
