@@ -96,6 +96,13 @@ func TestDockerUpdateCaps(t *testing.T) {
 			t.Errorf("container %s touched: %v", id[:12], err)
 		}
 	}
+	gone := e.vigiaContainer("low", "low", 5)
+	if err := c.RemoveAll(ctx, []string{gone}, 1, 20*time.Second)[0]; err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Update(ctx, gone, lim); !errors.Is(err, docker.ErrGone) {
+		t.Errorf("update a removed container: %v, want ErrGone", err)
+	}
 	list, err := c.List(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -142,7 +142,7 @@ func (h *fakeHost) Update(ctx context.Context, id string, l docker.Limits) error
 	}
 	c, ok := h.containers[id]
 	if !ok {
-		return errors.New("no such container")
+		return docker.ErrGone
 	}
 	if !c.ct.Managed() {
 		return docker.ErrNotManaged

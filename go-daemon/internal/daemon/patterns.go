@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -116,6 +117,12 @@ func (l *Loop) capAll(ctx context.Context, t *store.Tick, ds []policy.Decision) 
 			opCtx, cancel := context.WithTimeout(ctx, l.opTimeout())
 			err = l.Engine.Update(opCtx, d.Container.ID, lim)
 			cancel()
+		}
+		if errors.Is(err, docker.ErrGone) {
+			// It ended since the list: nothing was done, nothing to record.
+			l.Log.Info("container gone before its cap", "container_id", short(d.Container.ID),
+				"name", d.Container.Name)
+			continue
 		}
 		a := removeAction(d, err)
 		a.Action, a.DryRun = string(policy.ActionCap), l.DryRun

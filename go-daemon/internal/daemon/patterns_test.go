@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"vigia/internal/docker"
 	"vigia/internal/store"
 )
 
@@ -60,6 +61,8 @@ func TestTickPatterns(t *testing.T) {
 			reason: "replaced, it crosses a bound (caps off)"},
 		{name: "dry run records the cap and calls nothing", caps: true, dryRun: true,
 			psi: noPSI, leak: true, caps0: 5, capOK: true},
+		{name: "a container gone before its cap: nothing recorded", caps: true, psi: noPSI,
+			leak: true, updateErr: docker.ErrGone},
 		{name: "a refused cap is recorded as failed", caps: true, psi: noPSI, leak: true,
 			updateErr: errRefused, caps0: 5, reason: "leak"},
 		{name: "one CPU on a calm host: nothing", caps: true, psi: noPSI},

@@ -16,8 +16,12 @@ type Limits struct {
 	NanoCPUs int64
 }
 
-// ErrCapInvalid means Update was given no limit to apply.
-var ErrCapInvalid = errors.New("no limit to apply")
+var (
+	// ErrCapInvalid means Update was given no limit to apply.
+	ErrCapInvalid = errors.New("no limit to apply")
+	// ErrGone means the container no longer exists: there is nothing to cap.
+	ErrGone = errors.New("container no longer exists")
+)
 
 // limitsOf reads the limits in force from a container's host config.
 func limitsOf(hc *container.HostConfig) Limits {
@@ -47,6 +51,9 @@ func (c *Client) Update(ctx context.Context, id string, l Limits) error {
 	}
 	info, err := c.api.ContainerInspect(ctx, id)
 	if err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("update container %s: %w", short(id), ErrGone)
+		}
 		return fmt.Errorf("inspect container %s: %w", short(id), classify(err))
 	}
 	ct := Container{ID: info.ID, Labels: map[string]string{}}
@@ -73,6 +80,9 @@ func (c *Client) Update(ctx context.Context, id string, l Limits) error {
 		}
 	}
 	if _, err := c.api.ContainerUpdate(ctx, id, container.UpdateConfig{Resources: res}); err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("update container %s: %w", short(id), ErrGone)
+		}
 		return fmt.Errorf("update container %s: %w", short(id), classify(err))
 	}
 	return nil
