@@ -198,3 +198,34 @@ func (s *syncLog) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestTickNeverCapsWhatIsNotVigias: Grafana and foreign containers that leak
+// and burn CPU under full pressure are neither capped nor removed.
+func TestTickNeverCapsWhatIsNotVigias(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	steadyHost(h)
+	others := []string{
+		h.add("grafana", 2e9, 1000, docker.LabelRole+"=grafana", docker.LabelManaged+"=true"),
+		h.add("postgres", 2e9, 1000),
+		h.add("lookalike", 2e9, 1000, docker.LabelManaged+"=false", docker.LabelClass+"=low"),
+	}
+	for _, id := range others {
+		h.containers[id].rssGrowKB = leakKB
+	}
+	l := newLoop(h, st)
+	l.Caps, l.PSIDir = true, "testdata/psi-busy-cpu"
+	for range 8 {
+		l.Tick(context.Background())
+		census(t, h, others)
+	}
+	for _, a := range append(actionsOf(st.ticks, "cap"), actionsOf(st.ticks, "remove")...) {
+		if a.Class != "low" && a.Class != "high" || a.Name == "grafana" {
+			t.Errorf("acted on %s: %+v", a.Name, a)
+		}
+	}
+	for _, id := range others {
+		if lim := h.containers[id].ct.Limits; lim != (docker.Limits{}) {
+			t.Errorf("%s limited: %+v", h.containers[id].ct.Name, lim)
+		}
+	}
+}
