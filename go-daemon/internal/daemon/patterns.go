@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -60,9 +61,10 @@ func (l *Loop) withPatterns(in *policy.Input, u sensor.Usage, now time.Time) {
 // container's findings when they change (info), and a flapping class.
 func (l *Loop) logPatterns(plan policy.Plan) {
 	th := plan.Thresholds
-	l.Log.Debug("thresholds", "pressure", th.Pressure, "cause", th.Cause, "factor", th.Factor,
-		"cpu_pct", th.CPUPct, "leak_pct_per_min", th.LeakPctPerMin, "low_cpu_pct", th.LowCPUPct,
-		"low_mem_pct", th.LowMemPct)
+	l.Log.Debug("thresholds", "pressure", round3(th.Pressure), "cause", th.Cause,
+		"factor", round3(th.Factor), "cpu_pct", round3(th.CPUPct),
+		"leak_pct_per_min", round3(th.LeakPctPerMin), "low_cpu_pct", round3(th.LowCPUPct),
+		"low_mem_pct", round3(th.LowMemPct))
 	for _, list := range [][]policy.Decision{plan.Keep, plan.Remove, plan.Cap} {
 		for _, d := range list {
 			// Logged when the patterns or the verdict change, not when
@@ -106,6 +108,8 @@ func withFinding(a *store.Action, d policy.Decision) {
 		return
 	}
 }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // capAll applies the plan's caps, one at a time (they are rare), and
 // records each as an action.
