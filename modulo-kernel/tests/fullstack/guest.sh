@@ -82,7 +82,7 @@ setup() {
 	ln -sf kmod /bin/modinfo
 	mount -t tmpfs -o size=1g tmpfs /var/lib/docker || return 1
 	mount -t cgroup2 none "${CG}" || return 1
-	echo "$(date +%s.%N) $(cut -d' ' -f1 /proc/uptime)" >"${R}/clock"
+	echo "$(/bin/date +%s.%N) $(cut -d' ' -f1 /proc/uptime)" >"${R}/clock"
 }
 
 start_docker() {

@@ -25,8 +25,16 @@ readonly IMAGES=(vigia/ram:latest vigia/cpu:latest vigia/low:latest)
 readonly GUEST_BINS=(/usr/sbin/dockerd /usr/bin/containerd /usr/bin/containerd-shim-runc-v2
 	/usr/sbin/runc /usr/bin/docker /bin/bash /usr/bin/jq /usr/bin/flock /usr/bin/sqlite3
 	/usr/bin/find /bin/kmod /bin/date)
-# The guest's settings: the daemon's interval and the generator's batch.
-readonly ID=fullstack INTERVAL="${FULLSTACK_INTERVAL:-6s}" BATCH="${FULLSTACK_BATCH:-10}"
+# The guest's settings: the daemon's interval and the generator's batch. The
+# daemon gives each container start or removal half an interval (at least
+# 10 s) and a whole tick one interval. Measured under TCG on 2 loaded cores:
+# the first tick's five parallel starts all timed out at 10, 15 and 30 s
+# (intervals 6s, 30s, 60s: no tick was ever recorded), four of five at 60 s
+# (interval 120s), where the second tick started the rest and the daemon
+# converged.
+# TODO: back to a short interval once the daemon bounds its parallel starts
+# and records a tick that ran out of time (go-daemon/internal/daemon).
+readonly ID=fullstack INTERVAL="${FULLSTACK_INTERVAL:-120s}" BATCH="${FULLSTACK_BATCH:-10}"
 
 usage() {
 	cat <<USAGE
@@ -40,7 +48,7 @@ install-kernels.sh picks). Work and results go to ${WORK#"${VIGIA_ROOT}"/}/RELEA
   --fixtures        copy the continfo read with real containers to
                     ${FIXTURES#"${VIGIA_ROOT}"/}/fullstack-<series>-continfo.json
 
-Environment: FULLSTACK_INTERVAL (daemon interval, default 6s), FULLSTACK_BATCH
+Environment: FULLSTACK_INTERVAL (daemon interval, default 120s), FULLSTACK_BATCH
 (containers per generator run, default 10).
 USAGE
 }
@@ -101,7 +109,7 @@ run_lane() {
 		--add "${HERE}/broken-vigia.sh:/fullstack/broken-vigia.sh" \
 		--env "FS_ID=${ID}" --env "FS_INTERVAL=${INTERVAL}" --env "FS_BATCH=${BATCH}" \
 		--env "FS_BROKEN=${broken}" --append apparmor=0 \
-		--timeout 600 --mem 3072 --cpus 2 || true
+		--timeout 1200 --mem 3072 --cpus 2 || true
 	rm -rf "${root}"
 	/usr/bin/python3 "${HERE}/check.py" "${out}/results" --kernel "${rel}" \
 		--schema "${MK}/schema/vigia-proc.v1.schema.json" \
