@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"vigia/internal/policy"
 	"vigia/internal/store"
 )
 
@@ -57,7 +58,8 @@ func WriteStatus(w io.Writer, st Status) error {
 // WriteEvents writes recent actions, newest first.
 func WriteEvents(w io.Writer, actions []store.Action) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tACTION\tID\tNAME\tCLASS\tSCORE\tCPU%\tRSS\tRESULT\tREASON")
+	fmt.Fprintln(tw, "TIME\tACTION\tID\tNAME\tCLASS\tSCORE\tCPU%\tRSS\tPATTERN\tPRESSURE\t"+
+		"RESULT\tREASON")
 	for _, a := range actions {
 		result := "ok"
 		switch {
@@ -74,9 +76,11 @@ func WriteEvents(w io.Writer, actions []store.Action) error {
 		if a.RssKB != nil {
 			rss = kb(*a.RssKB)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			a.Time.Local().Format(time.DateTime), a.Action, dash(short(a.ContainerID)),
-			dash(a.Name), a.Class, score, fmtPct(a.CPUPct), rss, result, a.Reason)
+			dash(a.Name), a.Class, score, fmtPct(a.CPUPct), rss,
+			patternCell(a.Pattern, a.Threshold, a.PatternValue, a.ThresholdValue),
+			pressureCell(a.Pressure), result, a.Reason)
 	}
 	if len(actions) == 0 {
 		fmt.Fprintln(tw, "(no action recorded yet)")
@@ -125,6 +129,18 @@ type Event struct {
 	DryRun      bool      `json:"dry_run"`
 	OK          bool      `json:"ok"`
 	Error       string    `json:"error,omitempty"`
+	// Pattern is the offending pattern behind a removal or a cap ("leak",
+	// "cpu", "mismatch"), PatternValue the container's figure in the unit
+	// of Threshold, the bound it crossed ("leak", "cpu", "low cpu", "low
+	// mem"), whose value then was ThresholdValue; "" and null where no
+	// pattern applied. Pressure is the host's, 0 to 1, when the container
+	// was judged.
+	Pattern        string   `json:"pattern"`
+	PatternValue   *float64 `json:"pattern_value"`
+	Threshold      string   `json:"threshold"`
+	ThresholdValue *float64 `json:"threshold_value"`
+	ThresholdUnit  string   `json:"threshold_unit"`
+	Pressure       *float64 `json:"pressure"`
 }
 
 // Events converts store actions for JSON output; never nil.
@@ -134,7 +150,10 @@ func Events(actions []store.Action) []Event {
 		out = append(out, Event{ID: a.ID, Time: a.Time, Action: a.Action,
 			ContainerID: a.ContainerID, Name: a.Name, Class: a.Class, Kind: a.Kind,
 			Reason: a.Reason, Score: a.Score, CPUPct: a.CPUPct, RssKB: a.RssKB,
-			MemPct: a.MemPct, DryRun: a.DryRun, OK: a.OK, Error: a.Error})
+			MemPct: a.MemPct, DryRun: a.DryRun, OK: a.OK, Error: a.Error,
+			Pattern: a.Pattern, PatternValue: a.PatternValue, Threshold: a.Threshold,
+			ThresholdValue: a.ThresholdValue, ThresholdUnit: thresholdUnit(a.Threshold),
+			Pressure: a.Pressure})
 	}
 	return out
 }
@@ -142,4 +161,43 @@ func Events(actions []store.Action) []Event {
 // ago is the time from then to now, to the second.
 func ago(now, then time.Time) string {
 	return max(now.Sub(then), 0).Round(time.Second).String()
+}
+
+// thresholdUnit is the unit of a threshold and of the figure judged by it:
+// growth in percent of the host's memory per minute for a leak, else a
+// percentage (of the host's CPUs, of its memory).
+func thresholdUnit(threshold string) string {
+	switch threshold {
+	case "":
+		return ""
+	case policy.PatternLeak:
+		return "%/min"
+	case "flap changes":
+		return "changes"
+	}
+	return "%"
+}
+
+// patternCell reads "leak 2.50 > 0.75 %/min", or for a pattern judged by
+// another threshold "mismatch (low cpu) 23.40 > 10.00 %"; "-" for none.
+func patternCell(pattern, threshold string, value, bound *float64) string {
+	if pattern == "" {
+		return "-"
+	}
+	name := pattern
+	if threshold != "" && threshold != pattern {
+		name += " (" + threshold + ")"
+	}
+	if value == nil || bound == nil {
+		return name
+	}
+	return fmt.Sprintf("%s %.2f > %.2f %s", name, *value, *bound, thresholdUnit(threshold))
+}
+
+// pressureCell is the host's pressure as a percentage, "-" when unknown.
+func pressureCell(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", *p*100)
 }

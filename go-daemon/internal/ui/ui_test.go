@@ -104,13 +104,24 @@ func TestEvents(t *testing.T) {
 		{Time: time.Unix(1_800_000_000, 0), Action: "remove", ContainerID: id('b'),
 			Class: "low", Reason: "extra low", DryRun: true, OK: true},
 	}
+	leak, bound, pressure, cpuBound := 2.5, 0.75, 0.5, 37.5
+	actions = append(actions,
+		store.Action{Time: time.Unix(1_800_000_000, 0), Action: "cap", ContainerID: id('c'),
+			Name: "vigia-ram-2", Class: "high", Kind: "ram", Reason: "leaks", OK: true,
+			Pattern: "leak", PatternValue: &leak, Threshold: "leak", ThresholdValue: &bound,
+			Pressure: &pressure},
+		store.Action{Time: time.Unix(1_800_000_000, 0), Action: "remove", ContainerID: id('d'),
+			Name: "vigia-low-2", Class: "low", Kind: "low", Reason: "behaves high", OK: true,
+			Pattern: "mismatch", PatternValue: &cpu, Threshold: "low cpu",
+			ThresholdValue: &cpuBound})
 	var buf bytes.Buffer
 	if err := WriteEvents(&buf, actions); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
 	for _, w := range []string{"aaaaaaaaaaaa", "26.6", "256.0M", "extra high, heaviest",
-		"failed: image not found", "dry-run"} {
+		"failed: image not found", "dry-run", "PATTERN", "PRESSURE",
+		"leak 2.50 > 0.75 %/min", "50%", "mismatch (low cpu) 50.00 > 37.50 %"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("events table lacks %q:\n%s", w, out)
 		}
@@ -120,7 +131,9 @@ func TestEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []string{`"container_id": "aaaa`, `"dry_run": true`, `"score": null`,
-		`"error": "image not found"`} {
+		`"error": "image not found"`, `"pattern": "leak"`, `"pattern_value": 2.5`,
+		`"threshold": "low cpu"`, `"threshold_value": 0.75`, `"threshold_unit": "%/min"`,
+		`"pressure": 0.5`, `"pressure": null`, `"pattern": ""`} {
 		if !strings.Contains(buf.String(), w) {
 			t.Errorf("events JSON lacks %q:\n%s", w, &buf)
 		}
