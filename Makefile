@@ -40,9 +40,10 @@ test: deps
 	bash/test.sh $(SUITES)
 
 # The soak run: the daemon, the generator and the invariant checks for
-# DURATION (DURATION=1h for a long run); SOAK_FLAGS adds flags of vigia soak.
+# DURATION (DURATION=1h for a long run); SOAK_FLAGS sets flags of vigia soak
+# (by default a core-burning "low" container and caps on, as in CI).
 DURATION ?= 3m
-SOAK_FLAGS ?=
+SOAK_FLAGS ?= --offender --set VIGIA_CAPS=true
 soak: daemon images
 	go-daemon/bin/vigia soak --duration $(DURATION) --report build/soak/report.html $(SOAK_FLAGS)
 

@@ -57,6 +57,8 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.Root, "root", os.Getenv("VIGIA_ROOT"),
 		"repository root holding bash/generate.sh (default: found from the working directory)")
 	fs.StringVar(&o.Dir, "dir", "", "directory of the run's files (default ROOT/build/soak/<run id>)")
+	fs.BoolVar(&o.Offender, "offender", false,
+		"start one of the run's low containers that burns a core, for the patterns to catch")
 	fs.Func("set", "one more vigia.conf line KEY=value for the run (repeatable)",
 		func(v string) error { o.Settings = append(o.Settings, v); return nil })
 	out := fs.String("report", "build/soak/report.html", "where the HTML report goes")

@@ -240,3 +240,12 @@ func TestJudgeRunHealthyPassesAll(t *testing.T) {
 		}
 	}
 }
+
+func TestOffenderActed(t *testing.T) {
+	if c := offenderActed("abc", nil); c.Status != Fail || !strings.Contains(c.Detail, "never") {
+		t.Errorf("no action: %+v", c)
+	}
+	if c := offenderActed("abc", []string{"cap"}); c.Status != Pass || !strings.Contains(c.Detail, "cap") {
+		t.Errorf("capped: %+v", c)
+	}
+}

@@ -35,7 +35,9 @@
 // daemon_exit (exit status 0 within the stop timeout after SIGTERM),
 // cron_removed (the entry is gone after it), standins_final, generator_labels
 // (every container the generator started carried the run's label) and
-// cleanup. A run that stops early (the daemon died, the generator did not
+// cleanup; with Offender, offender_acted (the daemon capped or removed a
+// container labelled low that burns a core: its patterns saw through the
+// label). A run that stops early (the daemon died, the generator did not
 // label its containers, Ctrl-C) records completed=fail with the reason
 // instead of the leak and pace checks.
 //

@@ -101,6 +101,26 @@ func (e *engine) startStandIn(ctx context.Context, role, runID string) (StandIn,
 	return s, nil
 }
 
+// startOffender starts a container that breaks its class: vigia/cpu (a busy
+// core) labelled as one of the run's low containers, for the daemon's
+// patterns to catch (capped with VIGIA_CAPS=true, else removed and replaced).
+// It returns the container's id.
+func (e *engine) startOffender(ctx context.Context, runID string) (string, error) {
+	name := "vigia-soak-offender-" + strings.TrimPrefix(runID, "soak-")
+	created, err := e.api.ContainerCreate(ctx, &container.Config{
+		Image: "vigia/cpu:latest",
+		Labels: map[string]string{labelManaged: "true", labelClass: "low", labelKind: "low",
+			labelInstance: runID, labelSoak: runID},
+	}, &container.HostConfig{NetworkMode: "none"}, nil, nil, name)
+	if err != nil {
+		return "", fmt.Errorf("create the offender %s: %w", name, err)
+	}
+	if err := e.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		return "", fmt.Errorf("start the offender %s: %w", name, err)
+	}
+	return created.ID, nil
+}
+
 // inspectStandIn returns the container as Docker sees it; ok is false when it
 // is gone.
 func (e *engine) inspectStandIn(ctx context.Context, id string) (StandIn, bool, error) {

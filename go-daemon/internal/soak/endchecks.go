@@ -2,6 +2,7 @@ package soak
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -103,4 +104,15 @@ func generatorOK(runs []GeneratorRun) Check {
 	}
 	d := fmt.Sprintf("%d runs, %d failed, %d containers started%s", len(runs), failed, started, last)
 	return Check{Name: "generator_ok", Status: statusOf(len(runs) > 0 && failed == 0), Detail: d}
+}
+
+// offenderActed fails when the daemon never capped nor removed the
+// offender: a busy core labelled low went unnoticed for the whole run.
+func offenderActed(id string, actions []string) Check {
+	if len(actions) == 0 {
+		return Check{Name: "offender_acted", Status: Fail, Detail: fmt.Sprintf(
+			"the daemon never acted on the offender %.12s (a busy core labelled low)", id)}
+	}
+	return Check{Name: "offender_acted", Status: Pass, Detail: fmt.Sprintf(
+		"the daemon acted on the offender %.12s: %s", id, strings.Join(actions, ", "))}
 }

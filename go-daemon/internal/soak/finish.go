@@ -62,6 +62,9 @@ func (s *soak) finish(runErr error) {
 			Detail: runErr.Error()})
 	} else {
 		s.res.Checks = append(s.res.Checks, JudgeRun(s.res.Observations, runs, s.o)...)
+		if s.offender != "" {
+			s.res.Checks = append(s.res.Checks, offenderActed(s.offender, s.actedOn[s.offender]))
+		}
 	}
 	if !s.hasCheck("generator_labels") {
 		s.res.Checks = append(s.res.Checks, s.labelCheck(ctx, names))

@@ -24,6 +24,11 @@ func (s *soak) observe(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		for _, a := range t.Actions {
+			if a.OK {
+				s.actedOn[a.ContainerID] = append(s.actedOn[a.ContainerID], a.Action)
+			}
+		}
 		s.res.Observations = append(s.res.Observations, tv.Obs)
 		for _, c := range JudgeTick(tv, s.targets) {
 			s.res.Checks = append(s.res.Checks, c)

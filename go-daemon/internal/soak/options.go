@@ -31,6 +31,12 @@ type Options struct {
 	KeepLow        int           // VIGIA_KEEP_LOW (3)
 	KeepHigh       int           // VIGIA_KEEP_HIGH (2)
 
+	// Offender starts, before the daemon, one of the run's "low" containers
+	// that burns a core, so the daemon's patterns have something to catch;
+	// the offender_acted check then wants an action of the daemon on it. The
+	// first generator run waits for that action (one minute at most).
+	Offender bool
+
 	// Settings are more vigia.conf lines (KEY=value) for the run's daemon
 	// and generator, after the soak's own, so they win: for example a policy
 	// option the soak should exercise.

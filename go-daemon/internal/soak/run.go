@@ -33,6 +33,8 @@ type soak struct {
 	targets Targets
 
 	expected []StandIn
+	offender string              // the offender's container id, "" when none
+	actedOn  map[string][]string // successful actions per container id
 	res      Results
 }
 
@@ -56,7 +58,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		dbPath: filepath.Join(o.Dir, "vigia.db"), cron: filepath.Join(o.Dir, "cron.d", "vigia"),
 		targets: Targets{KeepLow: o.KeepLow, KeepHigh: o.KeepHigh, Retention: o.Retention,
 			RetentionSlack: o.retentionSlack()},
-		res: Results{Meta: map[string]string{}}}
+		actedOn: map[string][]string{}, res: Results{Meta: map[string]string{}}}
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -114,6 +116,14 @@ func (s *soak) run(ctx context.Context) error {
 			return fmt.Errorf("soak: %w", err)
 		}
 		s.expected = append(s.expected, si)
+	}
+	if s.o.Offender {
+		id, err := s.eng.startOffender(ctx, s.id)
+		if err != nil {
+			return fmt.Errorf("soak: %w", err)
+		}
+		s.offender = id
+		s.res.Meta["offender"] = id
 	}
 	debugAddr, err := freeAddr()
 	if err != nil {
@@ -204,7 +214,7 @@ func (s *soak) loop(ctx context.Context) error {
 		case <-end.C:
 			return nil
 		case <-poll.C:
-			if s.gen.due(time.Now(), s.o.GeneratorEvery) {
+			if s.gen.due(time.Now(), s.o.GeneratorEvery) && !s.holdGenerator() {
 				s.gen.start(ctx)
 			}
 			if err := s.observe(ctx); err != nil {
@@ -219,6 +229,21 @@ func (s *soak) loop(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// offenderHold is how long the generator waits for the daemon to act on
+// the offender at most.
+const offenderHold = time.Minute
+
+// holdGenerator keeps the generator back until the daemon acted on the
+// offender: with extras around, the daemon removes the heaviest low first,
+// and the offender would go as an extra before its pattern could be judged
+// (and capped, with VIGIA_CAPS=true).
+func (s *soak) holdGenerator() bool {
+	if s.offender == "" || len(s.actedOn[s.offender]) > 0 {
+		return false
+	}
+	return time.Since(s.gen.since) < offenderHold
 }
 
 // checkNewRuns stops the soak at once when a generator run started
