@@ -31,7 +31,8 @@ func TestDashboardsContent(t *testing.T) {
 	want := map[string][]string{
 		"vigia-containers": {"Total RAM", "Free RAM", "Used RAM", "RAM use over time",
 			"Containers removed over time", "Top 5 containers by RAM", "Top 5 containers by CPU",
-			"vigia containers alive per class", "Daemon actions"},
+			"vigia containers alive per class", "Daemon actions",
+			"Actions by pattern over time", "Caps applied"},
 		"vigia-system": {"Total RAM", "Free RAM", "Used RAM", "Processes by state",
 			"Top 10 processes by RAM", "Top 10 processes by CPU", "Process count over time"},
 	}

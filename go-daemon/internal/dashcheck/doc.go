@@ -6,7 +6,9 @@
 // series, a label and a number for a pie chart or a bar gauge, and so on).
 //
 // The package's tests do that against a database written by the daemon's own
-// store package with a simulated hour of a busy host, so a query that errors,
+// store package with a simulated hour of a busy host (its daemon runs with
+// caps on and judges patterns with the policy's own Detect, so removals carry
+// patterns and caps are applied), so a query that errors,
 // finds nothing, returns times outside the dashboard's range or in
 // milliseconds, or lacks a column its panel needs fails the test suite before a
 // user opens Grafana.

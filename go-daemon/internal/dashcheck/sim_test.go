@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"vigia/internal/policy"
 	"vigia/internal/store"
 )
 
@@ -27,6 +28,10 @@ type simContainer struct {
 	cpu                   float64
 	born                  int // tick of the first sample
 	procs                 int
+	window                []policy.Sample // the daemon's window of its samples
+	limitKB               uint64          // memory cap, 0 for none
+	cpuCap                float64         // CPU cap in CPUs, 0 for none
+	exited                bool            // killed at its memory cap
 }
 
 type simProcess struct {
@@ -169,6 +174,9 @@ func (s *sim) tick(i int) *store.Tick {
 		if _, spike := s.spikes[i]; spike && c.id == s.spikeIDs[i] {
 			c.rssKB = s.spikes[i]
 		}
+		if c.exited = c.capped(); c.exited {
+			continue // gone before the sensor read: no sample
+		}
 		rssSum += c.rssKB
 		cs := store.ContainerSample{Time: at, ContainerID: c.id, Name: c.name, Class: c.class,
 			Kind: c.kind, PID: c.pid, Processes: c.procs, VszKB: c.rssKB*3 + 2048, RssKB: c.rssKB,
@@ -177,6 +185,7 @@ func (s *sim) tick(i int) *store.Tick {
 		if c.born != i {
 			cs.CPUPct = ptr(round2(c.cpu))
 		}
+		c.observe(at, cs.CPUPct)
 		t.Containers = append(t.Containers, cs)
 	}
 	t.Processes = s.processes(i, at)
@@ -228,13 +237,21 @@ func (s *sim) processes(i int, at time.Time) []store.ProcessSample {
 	return out
 }
 
-// decide removes the heaviest extras of each class, like the policy.
+// decide removes the stopped containers and the heaviest extras of each
+// class, and caps the kept ones that offend, like the daemon.
 func (s *sim) decide(t *store.Tick, at time.Time) {
+	th := thresholds(t.Memory)
 	byClass := map[string][]*simContainer{}
+	removed := map[*simContainer]bool{}
+	var exited []*simContainer
 	for _, c := range s.containers {
+		if c.exited {
+			exited, removed[c] = append(exited, c), true
+			continue
+		}
 		byClass[c.class] = append(byClass[c.class], c)
 	}
-	removed := map[*simContainer]bool{}
+	removeExited(t, exited)
 	for class, keep := range map[string]int{"low": simKeepLow, "high": simKeepHigh} {
 		cs := byClass[class]
 		sort.Slice(cs, func(a, b int) bool { return score(cs[a]) > score(cs[b]) })
@@ -242,13 +259,16 @@ func (s *sim) decide(t *store.Tick, at time.Time) {
 			c := cs[0]
 			cs = cs[1:]
 			removed[c] = true
-			t.Actions = append(t.Actions, store.Action{Action: "remove", ContainerID: c.id,
+			a := store.Action{Action: "remove", ContainerID: c.id,
 				Name: c.name, Class: c.class, Kind: c.kind, OK: true,
 				Reason: fmt.Sprintf("%d %s containers run, %d wanted: the heaviest goes first",
 					len(cs)+1, class, keep),
 				Score: ptr(round2(score(c))), CPUPct: ptr(round2(c.cpu)), RssKB: ptr(c.rssKB),
-				MemPct: ptr(pct(c.rssKB, simTotalKB))})
+				MemPct: ptr(pct(c.rssKB, simTotalKB))}
+			withFinding(&a, c, th)
+			t.Actions = append(t.Actions, a)
 		}
+		s.capOffenders(t, cs, th)
 		if class == "low" {
 			t.LowRunning = len(cs)
 		} else {
