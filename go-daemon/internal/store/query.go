@@ -54,23 +54,7 @@ func (d *DB) LatestContainers(ctx context.Context) ([]ContainerSample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("latest containers: %w", classify(err, d.timeout))
 	}
-	defer rows.Close()
-	var out []ContainerSample
-	for rows.Next() {
-		var c ContainerSample
-		var ts int64
-		err := rows.Scan(&ts, &c.ContainerID, &c.Name, &c.Class, &c.Kind, &c.PID, &c.Processes,
-			&c.VszKB, &c.RssKB, &c.MemPct, &c.CPUPct, &c.IOReadBytes, &c.IOWriteBytes)
-		if err != nil {
-			return nil, fmt.Errorf("latest containers: %w", err)
-		}
-		c.Time = time.Unix(ts, 0)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("latest containers: %w", classify(err, d.timeout))
-	}
-	return out, nil
+	return d.scanContainers(rows, "latest containers")
 }
 
 // LatestTick returns the newest tick, or ErrNotFound.
