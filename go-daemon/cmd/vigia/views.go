@@ -33,7 +33,14 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, liv
 	}
 	defer eng.Close()
 	o := &ui.Observer{Source: viewSource(cfg), Engine: eng, Gap: time.Second,
-		Targets: policy.Targets{KeepLow: cfg.KeepLow, KeepHigh: cfg.KeepHigh}}
+		Targets: policy.Targets{KeepLow: cfg.KeepLow, KeepHigh: cfg.KeepHigh},
+		Caps: cfg.Caps, Window: cfg.Window, Interval: cfg.Interval}
+	// Without a database the plan says it judged no stored window.
+	db, err := store.Open(ctx, cfg.DB, store.ReadOnly())
+	if err == nil {
+		defer db.Close()
+		o.Past = db
+	}
 	if live {
 		return ui.Top(ctx, stdout, o, max(*refresh, 200*time.Millisecond), *asJSON)
 	}
@@ -41,7 +48,9 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, liv
 	if err != nil {
 		return err
 	}
-	st.LastTick = lastTick(ctx, cfg.DB)
+	if db != nil {
+		st.LastTick = lastTick(ctx, db)
+	}
 	if *asJSON {
 		return ui.JSON(stdout, st)
 	}
@@ -49,12 +58,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, liv
 }
 
 // lastTick reads the daemon's newest tick, or nil when there is none to read.
-func lastTick(ctx context.Context, path string) *ui.LastTick {
-	db, err := store.Open(ctx, path, store.ReadOnly())
-	if err != nil {
-		return nil
-	}
-	defer db.Close()
+func lastTick(ctx context.Context, db *store.DB) *ui.LastTick {
 	t, err := db.LatestTick(ctx)
 	if err != nil {
 		return nil

@@ -32,27 +32,81 @@ func WriteStatus(w io.Writer, st Status) error {
 	case lt.Error != "":
 		fmt.Fprintf(w, "daemon: last tick %s ago: %s\n\n", ago(st.Time, lt.Time), lt.Error)
 	default:
-		fmt.Fprintf(w, "daemon: last tick %s ago: removed %d, started %d\n\n",
+		fmt.Fprintf(w, "daemon: last tick %s ago: removed %d, started %d\n",
 			ago(st.Time, lt.Time), lt.Removed, lt.Started)
 	}
+	writeInputs(w, st.Inputs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCLASS\tKIND\tCPU%\tMEM%\tRSS\tIO/s\tPOLICY\tSCORE\tREASON")
+	fmt.Fprintln(tw, "ID\tNAME\tCLASS\tKIND\tCPU%\tMEM%\tRSS\tIO/s\tPOLICY\tSCORE\tPATTERNS\t"+
+		"REASON")
 	for _, r := range st.Containers {
 		io := "-"
 		if r.IOBytesPerSec != nil {
 			io = kb(uint64(*r.IOBytesPerSec/1024)) + "/s"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%s\n",
+		action := r.Action
+		if r.Cap != "" {
+			action += " (" + r.Cap + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%.1f\t%s\t%s\n",
 			short(r.ID), dash(r.Name), r.Class, dash(r.Kind), fmtPct(r.CPUPct), r.MemPct,
-			kb(r.RssKB), io, r.Action, r.Score, r.Reason)
+			kb(r.RssKB), io, action, r.Score, patternNames(r.Findings), r.Reason)
 	}
 	for _, s := range st.Start {
-		fmt.Fprintf(tw, "-\t(new)\t%s\t%s\t-\t-\t-\t-\tstart\t-\t%s\n", s.Class, s.Kind, s.Reason)
+		fmt.Fprintf(tw, "-\t(new)\t%s\t%s\t-\t-\t-\t-\tstart\t-\t-\t%s\n", s.Class, s.Kind,
+			s.Reason)
 	}
 	if len(st.Containers) == 0 && len(st.Start) == 0 {
 		fmt.Fprintln(tw, "(no container running)")
 	}
 	return tw.Flush()
+}
+
+// writeInputs tells what the plan judged patterns by, and what of it is not
+// what the daemon has, followed by a blank line.
+func writeInputs(w io.Writer, in Inputs) {
+	fmt.Fprintf(w, "plan inputs: window %d samples (stored ones for %d containers, then this "+
+		"sample); psi cpu %s, memory %s; caps %s; churn %s\n", in.Window, in.Stored,
+		psiCell(in.PSICPU), psiCell(in.PSIMemory), onOff(in.Caps), churnCell(in.Churn))
+	if in.Thresholds != "" {
+		fmt.Fprintf(w, "%s\n", in.Thresholds)
+	}
+	for _, n := range in.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	fmt.Fprintln(w)
+}
+
+func psiCell(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", *p)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func churnCell(churn map[string]int) string {
+	return fmt.Sprintf("low %d, high %d", churn[policy.ClassLow], churn[policy.ClassHigh])
+}
+
+// patternNames lists the patterns found, "-" for none; one only reported
+// (flapping) is marked with a question mark.
+func patternNames(fs []Finding) string {
+	var names []string
+	for _, f := range fs {
+		n := f.Pattern
+		if !f.Offending {
+			n += "?"
+		}
+		names = append(names, n)
+	}
+	return dash(strings.Join(names, ","))
 }
 
 // WriteEvents writes recent actions, newest first.

@@ -2,10 +2,23 @@
 // what it uses, what the policy would do now), the live top view, and the
 // list of recent actions; each also as JSON for scripts.
 //
-// Limitations: the verdicts of status and top are the policy's on a fresh
-// sample; they do not know which containers a running daemon acted on in its
-// last tick, so right after an action they may show a removal the daemon has
-// already done.
+// The plan is the one the daemon would make if it ticked now, judged on the
+// inputs the daemon uses as far as they can be had from outside it: each
+// container's window is its samples in the database (the newest VIGIA_WINDOW-1
+// ticks, after its last cap) followed by the fresh sample; pressure is read
+// from /proc/pressure as the daemon reads it; VIGIA_CAPS and the churn its
+// recorded starts and removals show. When no daemon ticks (no database, no
+// tick, or the newest older than three intervals) the window is the fresh
+// sample alone and churn is 0, as for a daemon starting now, and the view
+// says so; so it does for anything it could not read.
+//
+// Limitations: the verdicts of status and top do not know which containers a
+// running daemon acted on in its last tick (that is in its memory only), so
+// right after an action they may show a removal the daemon has already done.
+// The fresh sample's CPU rate is measured over one second, the daemon's over
+// its interval, so a bursty container can cross the CPU bound here and not
+// there. Churn is counted from the database, which outlives the daemon: after
+// a restart the daemon has forgotten churn the view still counts.
 package ui
 
 import (
@@ -41,6 +54,21 @@ type Row struct {
 	Action        string   `json:"action"`
 	Score         float64  `json:"score"`
 	Reason        string   `json:"reason"`
+	// Findings are the patterns seen in the container's window; Cap the
+	// limits the plan would apply when Action is "cap".
+	Findings []Finding `json:"findings"`
+	Cap      string    `json:"cap,omitempty"`
+}
+
+// Finding is one pattern seen in a container's window.
+type Finding struct {
+	Pattern   string  `json:"pattern"`
+	Threshold string  `json:"threshold"`
+	Value     float64 `json:"value"` // the container's figure, in the threshold's unit
+	Bound     float64 `json:"bound"` // the threshold's value in force
+	Unit      string  `json:"unit"`
+	Offending bool    `json:"offending"` // a bound crossed; flapping is only reported
+	Text      string  `json:"text"`
 }
 
 // Status is the whole status view.
@@ -59,6 +87,8 @@ type Status struct {
 	// LastTick is the daemon's newest recorded tick; nil when the
 	// database has none (or cannot be read).
 	LastTick *LastTick `json:"last_tick"`
+	// Inputs are what the plan judged besides the fresh sample.
+	Inputs Inputs `json:"inputs"`
 }
 
 // LastTick summarises the daemon's newest tick.
@@ -74,6 +104,14 @@ type Observer struct {
 	Source  sensor.Source
 	Engine  Lister
 	Targets policy.Targets
+	// Past is the daemon's database (nil: none); Caps, Window, Interval and
+	// PSIDir are the daemon's settings (zero: its defaults). With them the
+	// plan judges the patterns the way the daemon would this moment.
+	Past     Past
+	Caps     bool
+	Window   int
+	Interval time.Duration
+	PSIDir   string
 	// Gap is the time between the two reads of the first Observe, which the
 	// CPU rates need.
 	Gap time.Duration
@@ -106,8 +144,13 @@ func (o *Observer) Observe(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	plan := policy.Decide(daemon.PolicyInput(u, list, nil, o.Targets))
-	return build(u, list, plan, o.Targets), nil
+	in := daemon.PolicyInput(u, list, nil, o.Targets)
+	inputs := o.patterns(ctx, &in, u)
+	plan := policy.Decide(in)
+	st := build(u, list, plan, o.Targets)
+	inputs.Pressure, inputs.Thresholds = plan.Thresholds.Pressure, plan.Thresholds.String()
+	st.Inputs = inputs
+	return st, nil
 }
 
 func build(u sensor.Usage, list []docker.Container, plan policy.Plan, t policy.Targets) Status {
@@ -116,7 +159,7 @@ func build(u sensor.Usage, list []docker.Container, plan policy.Plan, t policy.T
 		Start:      append([]policy.Start{}, plan.Start...),
 		LowRunning: plan.Running[policy.ClassLow], HighRunning: plan.Running[policy.ClassHigh]}
 	verdict := map[string]policy.Decision{}
-	for _, group := range [][]policy.Decision{plan.Remove, plan.Keep, plan.Skip} {
+	for _, group := range [][]policy.Decision{plan.Remove, plan.Keep, plan.Cap, plan.Skip} {
 		for _, d := range group {
 			verdict[d.Container.ID] = d
 		}
@@ -139,9 +182,13 @@ func build(u sensor.Usage, list []docker.Container, plan policy.Plan, t policy.T
 			PID: cu.PID, CPUPct: cu.CPUPct, MemPct: cu.MemPct, RssKB: cu.RssKB,
 			IOReadBytes: cu.IOReadBytes, IOWriteBytes: cu.IOWriteBytes,
 			IOBytesPerSec: cu.IOBytesPerSec, Action: string(policy.ActionSkip),
-			Reason: "not listed by Docker"}
+			Reason: "not listed by Docker", Findings: []Finding{}}
 		if d, ok := verdict[cu.ID]; ok {
 			row.Action, row.Score, row.Reason = string(d.Action), d.Score, d.Reason
+			row.Findings = findings(d.Findings)
+			if d.Action == policy.ActionCap {
+				row.Cap = d.Cap.String()
+			}
 		}
 		st.Containers = append(st.Containers, row)
 	}
@@ -172,4 +219,14 @@ func fmtPct(p *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f", *p)
+}
+
+func findings(fs []policy.Finding) []Finding {
+	out := make([]Finding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, Finding{Pattern: f.Pattern, Threshold: f.Threshold, Value: f.Value,
+			Bound: f.Bound, Unit: thresholdUnit(f.Threshold), Offending: f.Offending(),
+			Text: f.Text})
+	}
+	return out
 }
