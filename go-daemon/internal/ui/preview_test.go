@@ -199,3 +199,37 @@ func TestStatusShowsPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestPreviewReadsStore judges the leak on a window read back from a real
+// database the store wrote: five ticks of samples, a cap of another
+// container, then the fresh sample.
+func TestPreviewReadsStore(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	u, list, stored := leakingHost(now)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "vigia.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, s := range stored {
+		tk := &store.Tick{Time: s.Time, Sensor: "kernel", Containers: []store.ContainerSample{s}}
+		if i == 4 {
+			tk.Actions = []store.Action{{Action: "cap", ContainerID: id('z'), Class: "high",
+				OK: true}}
+		}
+		if _, err := db.WriteTick(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := &Observer{Caps: true, Interval: 20 * time.Second, PSIDir: t.TempDir(), Past: db}
+	in := daemon.PolicyInput(u, list, nil, policy.Targets{KeepHigh: 1})
+	inputs := o.patterns(ctx, &in, u)
+	if got := len(in.Containers[0].History); got != 6 || inputs.Stored != 1 {
+		t.Fatalf("window of %d samples, %d containers stored; want 6 and 1 (notes %q)",
+			got, inputs.Stored, inputs.Notes)
+	}
+	if plan := policy.Decide(in); len(plan.Cap) != 1 || plan.Cap[0].Container.ID != id('a') {
+		t.Errorf("plan caps %v, want the leaking container", plan.Cap)
+	}
+}
