@@ -17,6 +17,8 @@ readonly PACKAGES=(
 	cron shellcheck bats util-linux procps jq
 	# daemon and dashboards
 	sqlite3 docker-compose systemd
+	# full-stack VM lane: the guest's container runtime
+	docker.io containerd runc
 )
 
 usage() {

@@ -26,6 +26,7 @@ readonly SUITES=(
 	"soak|make --no-print-directory daemon images >/dev/null && go-daemon/bin/vigia soak --duration 3m --offender --set VIGIA_CAPS=true --report build/soak/report.html && cd go-daemon && go test -tags soak -run TestSoakCatches -count=1 ./internal/soak/"
 	"kernel-build|modulo-kernel/tests/kernel-build.sh"
 	"kernel-vm|modulo-kernel/tests/kernel-vm.sh"
+	"fullstack-vm|modulo-kernel/tests/fullstack/suite.sh"
 )
 
 usage() {
