@@ -17,6 +17,12 @@
 # Commands are taken from fenced blocks marked sh, bash or shell (every line)
 # and from inline code that starts with make, vigia or a script path; blocks
 # marked text (captured output) are not read as commands.
+#
+# Limitations: names are checked, not behaviour: a command that still exists
+# but prints something else leaves a stale example output behind.
+# TODO: re-capture the quoted outputs (status, events, the VM session) and diff
+# them against the docs; not yet, because that needs Docker, a VM boot and
+# minutes of run time, which a fast local suite must not take.
 set -Eeuo pipefail
 
 # shellcheck source=bash/lib/common.sh
