@@ -253,6 +253,9 @@ func (s *fakeStore) WriteTick(ctx context.Context, t *store.Tick) (int64, error)
 	if s.err != nil {
 		return 0, s.err
 	}
+	if err := ctx.Err(); err != nil { // as database/sql does
+		return 0, err
+	}
 	s.ticks = append(s.ticks, t)
 	return int64(len(s.ticks)), nil
 }

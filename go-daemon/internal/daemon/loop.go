@@ -34,6 +34,9 @@ const (
 	// minOpTimeout is the least time one stop+remove or start gets: the
 	// engine's stop timeout (SIGTERM, then SIGKILL after 5 s) and some margin.
 	minOpTimeout = 10 * time.Second
+	// recordTimeout bounds writing one tick (and pruning) after the tick's
+	// own deadline may have passed.
+	recordTimeout = 15 * time.Second
 	// pendingTicks is how many ticks a started container may stay unseen by
 	// the sensor before the policy judges it again.
 	pendingTicks = 3
@@ -129,7 +132,15 @@ func (l *Loop) Tick(ctx context.Context) *store.Tick {
 	t := &store.Tick{Time: start, Sensor: l.SensorName}
 	l.tick(ctx, t)
 	t.Duration = l.Now().Sub(start)
-	l.record(ctx, t)
+	if err := ctx.Err(); err != nil && t.Error == "" {
+		t.Error = fmt.Sprintf("tick ran out of time after %s: %v",
+			t.Duration.Round(time.Millisecond), err)
+	}
+	// The record is written even when the tick used up its deadline: a tick
+	// that ran out of time is exactly the one an operator needs to see.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	l.record(rctx, t)
 	return t
 }
 

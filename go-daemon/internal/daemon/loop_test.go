@@ -220,6 +220,24 @@ func TestTickRemoveFailureIsRecorded(t *testing.T) {
 	}
 }
 
+// TestTickOutOfTimeIsRecorded: a tick whose deadline passes while it acts is
+// still written, with an error that says it ran out of time.
+func TestTickOutOfTimeIsRecorded(t *testing.T) {
+	h, st := newFakeHost(), &fakeStore{}
+	populate(h, 4, 2)
+	h.removeDelay = 200 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	newLoop(h, st).Tick(ctx)
+	if len(st.ticks) != 1 {
+		t.Fatalf("%d ticks recorded, want 1", len(st.ticks))
+	}
+	if got := st.ticks[0]; !strings.Contains(got.Error, "ran out of time") || got.Removed != 1 {
+		t.Errorf("tick error %q, removed %d; want ran out of time, 1 removed",
+			got.Error, got.Removed)
+	}
+}
+
 // TestStartedIsNotJudgedAgain: a container the daemon started counts as
 // running until the sensor has sampled it, so the class is not filled twice.
 func TestStartedIsNotJudgedAgain(t *testing.T) {

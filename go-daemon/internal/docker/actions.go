@@ -110,9 +110,15 @@ func Name(kind string, now time.Time) (string, error) {
 		hex.EncodeToString(b[:])), nil
 }
 
+// cleanupTimeout bounds the removal of a container that was created but did
+// not start.
+const cleanupTimeout = 10 * time.Second
+
 // Start creates and starts a container of the spec's class and kind from the
 // kind's workload image, with vigia's labels and no network. A container that
-// was created but failed to start is removed again.
+// was created but failed to start is removed again. On error the returned
+// Container still carries the name (and the id, once created), so the failed
+// action can be recorded against it.
 func (c *Client) Start(ctx context.Context, s Spec) (Container, error) {
 	if s.Now.IsZero() {
 		s.Now = time.Now()
@@ -130,14 +136,18 @@ func (c *Client) Start(ctx context.Context, s Spec) (Container, error) {
 	created, err := c.api.ContainerCreate(ctx, cfg, host, nil, nil, name)
 	if err != nil {
 		if isNotFound(err) {
-			return Container{}, fmt.Errorf("create %s from %s: %w", name, cfg.Image, ErrImageMissing)
+			return Container{Name: name}, fmt.Errorf("create %s from %s: %w", name,
+				cfg.Image, ErrImageMissing)
 		}
-		return Container{}, fmt.Errorf("create container %s: %w", name, classify(err))
+		return Container{Name: name}, fmt.Errorf("create container %s: %w", name, classify(err))
 	}
 	if err := c.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		rmErr := c.api.ContainerRemove(context.WithoutCancel(ctx), created.ID,
-			container.RemoveOptions{Force: true})
-		return Container{}, errors.Join(
+		// The start may have failed because ctx ran out: the clean-up gets
+		// its own short deadline so it neither inherits that nor hangs.
+		rmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		defer cancel()
+		rmErr := c.api.ContainerRemove(rmCtx, created.ID, container.RemoveOptions{Force: true})
+		return Container{ID: created.ID, Name: name}, errors.Join(
 			fmt.Errorf("start container %s: %w", name, classify(err)), rmErr)
 	}
 	return Container{ID: created.ID, Name: name, Image: cfg.Image, State: "running",
