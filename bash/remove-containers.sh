@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Removes every container vigia created: those labelled io.vigia.managed=true,
-# running or not, and only those of VIGIA_INSTANCE when that is set. Never a
+# running or not, of VIGIA_INSTANCE (none labelled with an instance when it is
+# empty, as the daemon counts them). Never a
 # container without that label, never Grafana (io.vigia.role=grafana) even if
 # it carried it.
 set -Eeuo pipefail
@@ -15,8 +16,8 @@ usage() {
 Usage: ${0##*/} [--dry-run] [--label KEY=VALUE]...
 
 Force-removes (docker rm --force) every container labelled
-${VIGIA_LABEL_MANAGED}=true (and ${VIGIA_LABEL_INSTANCE}=VIGIA_INSTANCE when that
-is set), except the Grafana container. Prints the name of each container
+${VIGIA_LABEL_MANAGED}=true whose ${VIGIA_LABEL_INSTANCE} label equals VIGIA_INSTANCE
+(absent when that is empty), except the Grafana container. Prints the name of each container
 removed, one a line.
 
   --dry-run          print what would be removed, remove nothing
@@ -53,15 +54,21 @@ main() {
 		filters+=(--filter "label=${VIGIA_LABEL_INSTANCE}=${VIGIA_INSTANCE}")
 	fi
 	vigia::docker_check
-	while read -r id name role; do
+	# "|" splits the fields: an empty label must not shift the others.
+	while IFS="|" read -r id name role instance; do
 		if [[ "${role}" == grafana ]]; then
 			vigia::warn "skipping ${name}: it is Grafana (${VIGIA_LABEL_ROLE}=grafana)"
+			continue
+		fi
+		# Instances partition vigia's containers as they do for the daemon:
+		# with VIGIA_INSTANCE empty, a labelled test run or soak is not ours.
+		if [[ "${instance}" != "${VIGIA_INSTANCE:-}" ]]; then
 			continue
 		fi
 		ids+=("${id}")
 		names+=("${name}")
 	done < <(docker ps --all --no-trunc "${filters[@]}" \
-		--format "{{.ID}} {{.Names}} {{.Label \"${VIGIA_LABEL_ROLE}\"}}")
+		--format "{{.ID}}|{{.Names}}|{{.Label \"${VIGIA_LABEL_ROLE}\"}}|{{.Label \"${VIGIA_LABEL_INSTANCE}\"}}")
 	if ((${#ids[@]} == 0)); then
 		vigia::info "no vigia container to remove"
 		return 0

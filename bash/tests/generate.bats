@@ -113,6 +113,10 @@ check_container() {
 	[ "${status}" -eq 0 ]
 	[ "$(grep -c '^vigia-' <<<"${output}")" -eq 2 ]
 	[ "$(docker inspect --format '{{.State.Running}}' "${other}")" = true ]
+	# Without an instance, a labelled instance's containers are not ours either.
+	run env VIGIA_INSTANCE= "${REPO}/bash/remove-containers.sh" --label "$(test_label)"
+	[ "${status}" -eq 0 ]
+	[ "$(docker inspect --format '{{.State.Running}}' "${other}")" = true ]
 	run env VIGIA_INSTANCE='no spaces' "${REPO}/bash/generate.sh" --lock "${LOCK}" --count 1
 	[ "${status}" -ne 0 ]
 	[[ "${output}" == *"VIGIA_INSTANCE=no spaces"* ]]

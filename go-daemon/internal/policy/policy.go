@@ -218,7 +218,7 @@ func Decide(in Input) Plan {
 		case c.Grafana:
 			plan.Skip = append(plan.Skip, skip(d, "Grafana is never touched"))
 		case !c.Managed:
-			plan.Skip = append(plan.Skip, skip(d, "not created by vigia (no io.vigia.managed=true)"))
+			plan.Skip = append(plan.Skip, skip(d, "not this vigia's (no io.vigia.managed=true, or another io.vigia.instance)"))
 		case c.Class != ClassLow && c.Class != ClassHigh:
 			plan.Skip = append(plan.Skip,
 				skip(d, fmt.Sprintf("class label %q is neither low nor high", c.Class)))
