@@ -32,9 +32,15 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, liv
 		return err
 	}
 	defer eng.Close()
-	o := &ui.Observer{Source: viewSource(cfg), Engine: eng, Gap: time.Second,
-		Targets: policy.Targets{KeepLow: cfg.KeepLow, KeepHigh: cfg.KeepHigh},
-		Caps: cfg.Caps, Window: cfg.Window, Interval: cfg.Interval}
+	o := &ui.Observer{
+		Source:   viewSource(cfg),
+		Engine:   eng,
+		Gap:      time.Second,
+		Targets:  policy.Targets{KeepLow: cfg.KeepLow, KeepHigh: cfg.KeepHigh},
+		Caps:     cfg.Caps,
+		Window:   cfg.Window,
+		Interval: cfg.Interval,
+	}
 	// Without a database the plan says it judged no stored window.
 	db, err := store.Open(ctx, cfg.DB, store.ReadOnly())
 	if err == nil {
