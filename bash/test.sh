@@ -18,7 +18,7 @@ readonly SUITES=(
 	"config|bats bash/tests/config.bats"
 	"shellcheck|bash/lint.sh"
 	"docs|bash/check-docs.sh"
-	"go-unit|cd go-daemon && go vet ./... && go test -race -count=1 ./..."
+	"go-unit|cd go-daemon && ! gofmt -l . | grep . && go vet ./... && go test -race -count=1 ./..."
 	"dashboards|dashboard/check.sh"
 	"workload|bash/tests/workload-suite.sh workload"
 	"cron|bash/tests/workload-suite.sh cron"
